@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs, from Debian's packages, what the lab, the exporter and the tests need on the test
+# machine. netperf and lmbench live in `non-free`, which is enabled here. Idempotent.
+set -euo pipefail
+
+packages=(
+  # the lab: namespaces, bridge, shaping, LXC, OpenWrt's SSH server and shell
+  iproute2 lxc dropbear-bin busybox openssh-client procps psmisc
+  # benchmark tools, on the DUT side (the lab's DUTs share this host's /usr) and the TM side
+  sysbench iperf3 nuttcp netperf lmbench hpcc linux-perf
+  # promtool and the real Prometheus for the tests
+  prometheus
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+((${#missing[@]})) || exit 0
+
+if [[ $(id -u) -ne 0 ]]; then
+  echo "install-deps: missing Debian packages (${missing[*]}); run as root to install them" >&2
+  exit 1
+fi
+
+# Enable non-free next to main (deb822 sources on Debian 12, one-line sources elsewhere).
+if [[ -f /etc/apt/sources.list.d/debian.sources ]]; then
+  sed -i -E '/^Components:/{/non-free( |$)/!s/ main( |$)/ main non-free\1/}' /etc/apt/sources.list.d/debian.sources
+fi
+if [[ -f /etc/apt/sources.list ]]; then
+  sed -i -E '/^deb .*debian/{/non-free( |$)/!s/ main( |$)/ main non-free\1/}' /etc/apt/sources.list
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+apt-get install -y -q --no-install-recommends "${missing[@]}"

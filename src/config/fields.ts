@@ -1,0 +1,39 @@
+// Field types shared by the configuration schema and the benchmarks' own parameter schemas.
+// Anything that may reach a shell is restricted to a conservative alphabet here, and quoted later.
+import { z } from 'zod';
+import { parseDuration } from './duration.js';
+
+export const duration = (example: string) =>
+  z
+    .string()
+    .refine((s) => parseDuration(s) !== undefined, {
+      message: `must be a duration such as "${example}" (units ms, s, m, h, d)`,
+    })
+    .transform((s) => parseDuration(s) as number)
+    .meta({ description: `Duration, e.g. "${example}"` });
+
+/** A name that becomes a label value, a container name or a file name. */
+export const safeName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, {
+  message: 'must be 1-64 characters of [A-Za-z0-9_.-], starting with a letter or digit',
+});
+
+/** An IPv4/IPv6 address or a DNS name. */
+export const hostAddress = z.string().regex(/^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})(?:\.[A-Za-z0-9-]{1,63})*\.?|[0-9A-Fa-f:.]+)$/, {
+  message: 'must be an IP address or a host name',
+});
+
+/** An absolute path on the DUT: no spaces, quotes, `..` or shell metacharacters. */
+export const remotePath = z
+  .string()
+  .regex(/^\/[A-Za-z0-9._+/-]*$/, { message: 'must be an absolute path of [A-Za-z0-9._+/-]' })
+  .refine((p) => !p.split('/').includes('..'), { message: 'must not contain ".."' });
+
+export const positiveInt = (max: number) => z.number().int().min(1).max(max);
+
+export const mode = z.enum(['native', 'lxc']);
+export type Mode = z.infer<typeof mode>;
+
+/** A tool on the DUT: a command name looked up in PATH, or an absolute path. */
+export const toolPath = z
+  .string()
+  .regex(/^(?:\/[A-Za-z0-9._+/-]+|[A-Za-z0-9._+-]+)$/, { message: 'must be a command name or an absolute path of [A-Za-z0-9._+/-]' });

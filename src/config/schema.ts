@@ -1,0 +1,80 @@
+// The configuration file's schema: one YAML document, unknown keys rejected everywhere.
+import scheduleLib from 'node-schedule';
+import { z } from 'zod';
+import { benchmarkParamSchemas } from '../benchmarks/index.js';
+import { duration, hostAddress, positiveInt, remotePath, safeName } from './fields.js';
+
+const hostKey = z.union([
+  z.strictObject({
+    fingerprint: z.string().regex(/^SHA256:[A-Za-z0-9+/]{43}=?$/, {
+      message: 'must be an OpenSSH SHA256 fingerprint such as "SHA256:E+nY…DoKk" (ssh-keygen -lf)',
+    }),
+  }),
+  z.strictObject({ known_hosts: z.string().min(1).meta({ description: 'Path of a known_hosts file on the test machine' }) }),
+]);
+
+const container = z.strictObject({
+  name: safeName.meta({ description: 'LXC container name' }),
+  address: hostAddress.meta({ description: 'Address the test machine reaches the container at' }),
+});
+
+const dut = z.strictObject({
+  name: safeName.meta({ description: 'DUT name, the `dut` label of every series' }),
+  host: hostAddress,
+  port: z.number().int().min(1).max(65535).default(22),
+  user: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_-]{0,31}$/, { message: 'must be a POSIX user name' })
+    .default('root'),
+  identity_file: z.string().min(1).meta({ description: 'Private key on the test machine (OpenSSH or PEM)' }),
+  passphrase_env: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
+    .optional()
+    .meta({ description: 'Environment variable holding the key passphrase (never the passphrase itself)' }),
+  host_key: hostKey,
+  connect_timeout: duration('10s').prefault('10s'),
+  lxc_path: remotePath.default('/var/lib/lxc').meta({ description: 'lxcpath on the DUT; OpenWrt uses /srv/lxc' }),
+  containers: z
+    .strictObject({
+      veth: container.optional(),
+      macvlan: container.optional(),
+      pool: z.array(safeName).default([]).meta({ description: 'Containers for multi-instance CPU runs' }),
+    })
+    .default({ pool: [] }),
+  benchmarks: z.strictObject(benchmarkParamSchemas),
+});
+
+const listen = z.string().regex(/^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]*):\d{1,5}$/, {
+  message: 'must be "address:port", e.g. "0.0.0.0:9877" or ":9877"',
+});
+
+const cronExpression = z.string().refine(
+  (expr) => {
+    const job = scheduleLib.scheduleJob(expr, () => {});
+    job?.cancel();
+    return job !== null;
+  },
+  { message: 'must be a cron expression such as "*/15 * * * *"' },
+);
+
+export const configSchema = z
+  .strictObject({
+    listen: listen.default(':9877'),
+    schedule: z
+      .union([z.strictObject({ interval: duration('15m') }), z.strictObject({ cron: cronExpression })])
+      .prefault({ interval: '15m' }),
+    repetitions: positiveInt(1000).default(5).meta({ description: 'Default repetitions of every job' }),
+    duts: z.array(dut).default([]),
+  })
+  .superRefine((cfg, ctx) => {
+    const seen = new Set<string>();
+    cfg.duts.forEach((d, i) => {
+      if (seen.has(d.name)) ctx.addIssue({ code: 'custom', path: ['duts', i, 'name'], message: `duplicate DUT name "${d.name}"` });
+      seen.add(d.name);
+    });
+  });
+
+export type Config = z.output<typeof configSchema>;
+export type DutConfig = Config['duts'][number];
+export type ContainerConfig = z.output<typeof container>;

@@ -1,0 +1,15 @@
+// Why a job failed: the `reason` label of edgebench_benchmark_failures_total.
+export const FAILURE_REASONS = ['timeout', 'connection', 'tool_missing', 'exit_status', 'parse', 'cancelled'] as const;
+export type FailureReason = (typeof FAILURE_REASONS)[number];
+
+export class JobError extends Error {
+  constructor(
+    readonly reason: FailureReason,
+    message: string,
+    /** The tool's raw output, kept so a parse failure can be investigated. */
+    readonly output?: string,
+  ) {
+    super(message);
+    this.name = 'JobError';
+  }
+}

@@ -1,0 +1,40 @@
+// Host key pinning: an OpenSSH SHA256 fingerprint, or the entries of a known_hosts file.
+import { createHash, createHmac } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+
+export function fingerprint(keyBlob: Buffer): string {
+  return `SHA256:${createHash('sha256').update(keyBlob).digest('base64').replace(/=+$/, '')}`;
+}
+
+export interface HostKeyPin {
+  /** Fingerprints accepted for this host, as "SHA256:…". */
+  accepted: string[];
+  /** Where the pin came from, for error messages. */
+  source: string;
+}
+
+/** Keys that known_hosts lists for host:port, as fingerprints. Hashed entries (|1|salt|hash) are matched too. */
+export function knownHostsPin(file: string, host: string, port: number): HostKeyPin {
+  const wanted = port === 22 ? host : `[${host}]:${port}`;
+  const accepted: string[] = [];
+  for (const raw of readFileSync(file, 'utf8').split('\n')) {
+    const line = raw.trim();
+    if (!line || line.startsWith('#') || line.startsWith('@revoked')) continue;
+    const fields = line.replace(/^@cert-authority\s+/, '').split(/\s+/);
+    const [hosts, , key] = fields;
+    if (!hosts || !key) continue;
+    if (hosts.split(',').some((pattern) => hostMatches(pattern, wanted))) {
+      accepted.push(fingerprint(Buffer.from(key, 'base64')));
+    }
+  }
+  return { accepted, source: file };
+}
+
+function hostMatches(pattern: string, host: string): boolean {
+  if (pattern.startsWith('|1|')) {
+    const [, , salt, hash] = pattern.split('|');
+    if (!salt || !hash) return false;
+    return createHmac('sha1', Buffer.from(salt, 'base64')).update(host).digest('base64') === hash;
+  }
+  return pattern === host;
+}

@@ -1,0 +1,29 @@
+// Remote process control without the DUT's help: OpenWrt's busybox has no `timeout`, and may lack
+// setsid and pkill. Every command runs with a unique EDGEBENCH_JOB in its environment, which all
+// its descendants inherit (lxc-attach keeps it too); killing a job means killing every process,
+// native or in a container, whose initial environment carries that marker.
+import { randomBytes } from 'node:crypto';
+import { shellQuote } from './shell-quote.js';
+
+export function newJobId(): string {
+  return randomBytes(8).toString('hex');
+}
+
+/** Runs `command` under busybox sh with the job marker in the environment of every process. */
+export function markedCommand(jobId: string, command: string): string {
+  return `exec env EDGEBENCH_JOB=${jobId} sh -c ${shellQuote(command)}`;
+}
+
+/** A busybox-sh script that SIGKILLs every process of the job, and prints how many it found. */
+export function killScript(jobId: string): string {
+  return [
+    'n=0',
+    'for p in /proc/[0-9]*; do',
+    `  if tr '\\0' '\\n' <"$p/environ" 2>/dev/null | grep -qx EDGEBENCH_JOB=${jobId}; then`,
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a template
+    '    kill -9 "${p#/proc/}" 2>/dev/null && n=$((n+1))',
+    '  fi',
+    'done',
+    'echo "$n"',
+  ].join('\n');
+}
