@@ -1,0 +1,126 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parseSysbench, sysbench } from '../../src/benchmarks/sysbench.js';
+import type { DutExec } from '../../src/benchmarks/types.js';
+import { parseConfig } from '../../src/config/load.js';
+import { JobError } from '../../src/remote/errors.js';
+import { thirdParty } from '../helpers/fixtures.js';
+
+const fixture = (name: string) => readFileSync(new URL(`../fixtures/sysbench/${name}`, import.meta.url), 'utf8');
+
+describe('parseSysbench on captured outputs', () => {
+  it('reads sysbench 1.0.20 run natively in the lab', () => {
+    expect(parseSysbench(fixture('sysbench-1.0.20-cpu-native.txt'))).toEqual({
+      version: '1.0.20',
+      threads: 1,
+      primeLimit: 10000,
+      totalTimeSeconds: 0.4616,
+      events: 2000,
+      eventsPerSecond: 4327.1,
+    });
+  });
+
+  it('reads sysbench 1.0.20 run in an LXC container', () => {
+    const s = parseSysbench(fixture('sysbench-1.0.20-cpu-lxc.txt'));
+    expect(s.totalTimeSeconds).toBe(0.4761);
+    expect(s.events).toBe(2000);
+  });
+
+  it('reads the Raspberry Pi 4 output (third party, --test=cpu warning first)', () => {
+    const s = parseSysbench(thirdParty('sysbench-1.0.20-cpu-rpi4.txt'));
+    expect(s).toMatchObject({ version: '1.0.20', totalTimeSeconds: 10.0005, events: 14891, eventsPerSecond: 1488.3, primeLimit: 10000 });
+  });
+
+  it('reads legacy sysbench 0.4.12, which prints no events per second', () => {
+    const s = parseSysbench(thirdParty('sysbench-0.4.12-cpu-rpizero.txt'));
+    expect(s).toEqual({
+      version: '0.4.12',
+      threads: 1,
+      primeLimit: 10000,
+      totalTimeSeconds: 374.2803,
+      events: 10000,
+      eventsPerSecond: undefined,
+    });
+  });
+
+  it.each([
+    'sysbench-1.0.20-cpu-truncated.txt',
+    'sysbench-1.0.20-cpu-bad-option.txt',
+    'busybox-sh-tool-missing.txt',
+    'lxc-attach-tool-missing.txt',
+  ])('rejects %s', (name) => {
+    expect(() => parseSysbench(fixture(name))).toThrow(/not sysbench cpu output/);
+  });
+});
+
+describe('sysbench jobs', () => {
+  const dir = new URL('../fixtures/', import.meta.url).pathname;
+  const cfg = parseConfig(
+    `
+duts:
+  - name: d1
+    host: 198.18.1.2
+    identity_file: ${dir}sysbench/CAPTURE.md
+    host_key: { fingerprint: "SHA256:E+nYlqxqWbNK1J2HJKOEGWBXxDKgQdX+J68iK94DoKk" }
+    lxc_path: /srv/lxc
+    containers: { pool: [p0, p1] }
+    benchmarks:
+      sysbench: { instances: [1, 2], events: 100, repetitions: 2 }
+`,
+    'inline',
+  );
+  const dut = cfg.duts[0];
+  if (!dut?.benchmarks.sysbench) throw new Error('fixture config lost its DUT');
+  const jobs = sysbench.plan(dut.benchmarks.sysbench, dut, { repetitions: 5 });
+  const framed = (...instances: [number, string][]) =>
+    instances.map(([code, out], i) => `@@edgebench instance ${i} exit ${code}@@\n${out}`).join('');
+  const execReturning =
+    (stdout: string, seen: string[] = []): DutExec =>
+    async (cmd) => {
+      seen.push(cmd);
+      return { stdout, stderr: '', exitCode: 0 };
+    };
+  const ctx = (exec: DutExec) => ({ exec, signal: new AbortController().signal });
+
+  it('plans one job per mode and instance count with the contract labels', () => {
+    expect(jobs.map((j) => j.labels)).toEqual([
+      { mode: 'native', instances: '1' },
+      { mode: 'native', instances: '2' },
+      { mode: 'lxc', instances: '1' },
+      { mode: 'lxc', instances: '2' },
+    ]);
+    expect(jobs.every((j) => j.repetitions === 2 && j.netdev === '')).toBe(true);
+  });
+
+  it('runs lxc instances in distinct pool containers, with fixed work', async () => {
+    const seen: string[] = [];
+    const job = jobs[3];
+    const out = fixture('sysbench-1.0.20-cpu-lxc.txt');
+    const values = await job?.runOnce(ctx(execReturning(framed([0, out], [0, out]), seen)));
+    expect(values).toEqual([0.4761, 0.4761]);
+    expect(seen[0]).toContain('lxc-attach -P /srv/lxc -n p0');
+    expect(seen[0]).toContain('lxc-attach -P /srv/lxc -n p1');
+    expect(seen[0]).toContain('--cpu-max-prime=10000 --events=100 --time=0');
+  });
+
+  it('classifies a missing tool, naming the context', async () => {
+    const run = jobs[2]?.runOnce(ctx(execReturning(framed([127, fixture('lxc-attach-tool-missing.txt')]))));
+    await expect(run).rejects.toMatchObject({ reason: 'tool_missing', message: expect.stringContaining('lxc container p0') });
+  });
+
+  it('classifies a non-zero exit and unparsable output', async () => {
+    const bad = jobs[0]?.runOnce(ctx(execReturning(framed([1, fixture('sysbench-1.0.20-cpu-bad-option.txt')]))));
+    await expect(bad).rejects.toMatchObject({ reason: 'exit_status' });
+    const truncated = jobs[0]?.runOnce(ctx(execReturning(framed([0, fixture('sysbench-1.0.20-cpu-truncated.txt')]))));
+    await expect(truncated).rejects.toBeInstanceOf(JobError);
+    await expect(truncated).rejects.toMatchObject({ reason: 'parse', output: expect.stringContaining('total time') });
+  });
+
+  it('fails when an instance output is missing', async () => {
+    const run = jobs[1]?.runOnce(ctx(execReturning(framed([0, fixture('sysbench-1.0.20-cpu-native.txt')]))));
+    await expect(run).rejects.toMatchObject({
+      reason: 'exit_status',
+      message: expect.stringContaining('expected 2 instance outputs, got 1'),
+    });
+  });
+});
