@@ -11,7 +11,8 @@ import { runRound } from './round.js';
 
 export class Scheduler {
   private readonly connections = new Map<string, SshConnection>();
-  private readonly timers: ScheduledJob[] = [];
+  /** The pending node-schedule job of each DUT (interval) or its cron job. */
+  private readonly timers = new Map<string, ScheduledJob>();
   private readonly rounds = new Map<string, Promise<void>>();
   private readonly abort = new AbortController();
 
@@ -28,7 +29,7 @@ export class Scheduler {
       const { schedule } = this.config;
       if ('cron' in schedule) {
         const job = scheduleLib.scheduleJob(schedule.cron, () => void this.trigger(dut));
-        if (job) this.timers.push(job);
+        if (job) this.timers.set(dut.name, job);
         void this.trigger(dut);
       } else {
         void this.every(dut, schedule.interval);
@@ -42,7 +43,7 @@ export class Scheduler {
     if (this.abort.signal.aborted) return;
     const next = new Date(Math.max(Date.now() + 10, started + intervalMs));
     const job = scheduleLib.scheduleJob(next, () => void this.every(dut, intervalMs));
-    if (job) this.timers.push(job);
+    if (job) this.timers.set(dut.name, job);
   }
 
   private trigger(dut: DutConfig): Promise<void> {
@@ -70,7 +71,8 @@ export class Scheduler {
   /** Cancels running rounds (their remote processes are killed) and closes the connections. */
   async stop(): Promise<void> {
     this.abort.abort();
-    for (const t of this.timers.splice(0)) t.cancel();
+    for (const t of this.timers.values()) t.cancel();
+    this.timers.clear();
     await Promise.allSettled(this.rounds.values());
     for (const c of this.connections.values()) c.close();
   }
