@@ -1,7 +1,11 @@
 // Field types shared by the configuration schema and the benchmarks' own parameter schemas.
 // Anything that may reach a shell is restricted to a conservative alphabet here, and quoted later.
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { parseDuration } from './duration.js';
+
+/** Node's timers hold at most 2^31-1 ms (24.8 days); a longer delay would fire at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export const duration = (example: string) =>
   z
@@ -9,6 +13,7 @@ export const duration = (example: string) =>
     .refine((s) => parseDuration(s) !== undefined, {
       message: `must be a duration such as "${example}" (units ms, s, m, h, d)`,
     })
+    .refine((s) => (parseDuration(s) ?? 0) <= MAX_TIMER_MS, { message: 'must be at most 24d' })
     .transform((s) => parseDuration(s) as number)
     .meta({ description: `Duration, e.g. "${example}"` });
 
@@ -18,9 +23,11 @@ export const safeName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, {
 });
 
 /** An IPv4/IPv6 address or a DNS name. */
-export const hostAddress = z.string().regex(/^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})(?:\.[A-Za-z0-9-]{1,63})*\.?|[0-9A-Fa-f:.]+)$/, {
-  message: 'must be an IP address or a host name',
-});
+export const hostAddress = z
+  .string()
+  .refine((s) => isIP(s) !== 0 || /^[A-Za-z0-9][A-Za-z0-9-]{0,62}(?:\.[A-Za-z0-9-]{1,63})*\.?$/.test(s), {
+    message: 'must be an IP address or a host name',
+  });
 
 /** An absolute path on the DUT: no spaces, quotes, `..` or shell metacharacters. */
 export const remotePath = z
@@ -33,7 +40,18 @@ export const positiveInt = (max: number) => z.number().int().min(1).max(max);
 export const mode = z.enum(['native', 'lxc']);
 export type Mode = z.infer<typeof mode>;
 
+/** Words the shell runs itself whatever PATH holds: never a benchmark tool. */
+const SHELL_WORDS = new Set(
+  '. : break command continue eval exec exit export readonly return set shift source times trap unset if then else elif fi do done case esac while until for in'.split(
+    ' ',
+  ),
+);
+
 /** A tool on the DUT: a command name looked up in PATH, or an absolute path. */
 export const toolPath = z
   .string()
-  .regex(/^(?:\/[A-Za-z0-9._+/-]+|[A-Za-z0-9._+-]+)$/, { message: 'must be a command name or an absolute path of [A-Za-z0-9._+/-]' });
+  .regex(/^(?:\/[A-Za-z0-9._+/-]+|[A-Za-z0-9_][A-Za-z0-9._+-]*)$/, {
+    message: 'must be a command name or an absolute path of [A-Za-z0-9._+/-], not starting with "-"',
+  })
+  .refine((p) => !p.split('/').some((seg) => seg === '.' || seg === '..'), { message: 'must not contain "." or ".." segments' })
+  .refine((p) => !SHELL_WORDS.has(p), { message: 'must name a program, not a shell builtin or keyword' });

@@ -6,8 +6,8 @@ import { duration, hostAddress, positiveInt, remotePath, safeName } from './fiel
 
 const hostKey = z.union([
   z.strictObject({
-    fingerprint: z.string().regex(/^SHA256:[A-Za-z0-9+/]{43}=?$/, {
-      message: 'must be an OpenSSH SHA256 fingerprint such as "SHA256:E+nY…DoKk" (ssh-keygen -lf)',
+    fingerprint: z.string().regex(/^SHA256:[A-Za-z0-9+/]{43}$/, {
+      message: 'must be an OpenSSH SHA256 fingerprint: "SHA256:" and 43 base64 characters, no "=" padding (ssh-keygen -lf)',
     }),
   }),
   z.strictObject({ known_hosts: z.string().min(1).meta({ description: 'Path of a known_hosts file on the test machine' }) }),

@@ -13,21 +13,27 @@ export interface HostKeyPin {
   source: string;
 }
 
-/** Keys that known_hosts lists for host:port, as fingerprints. Hashed entries (|1|salt|hash) are matched too. */
+/**
+ * Keys that known_hosts lists for host:port, as fingerprints, read as OpenSSH reads it: host names
+ * match case-insensitively, hashed entries (|1|salt|hash) too, @revoked keys are never accepted
+ * and @cert-authority lines (CA keys, not host keys) are ignored.
+ */
 export function knownHostsPin(file: string, host: string, port: number): HostKeyPin {
-  const wanted = port === 22 ? host : `[${host}]:${port}`;
+  const name = host.toLowerCase();
+  const wanted = port === 22 ? name : `[${name}]:${port}`;
   const accepted: string[] = [];
+  const revoked = new Set<string>();
   for (const raw of readFileSync(file, 'utf8').split('\n')) {
     const line = raw.trim();
-    if (!line || line.startsWith('#') || line.startsWith('@revoked')) continue;
-    const fields = line.replace(/^@cert-authority\s+/, '').split(/\s+/);
+    if (!line || line.startsWith('#')) continue;
+    const fields = line.split(/\s+/);
+    const marker = fields[0]?.startsWith('@') ? fields.shift() : undefined;
     const [hosts, , key] = fields;
-    if (!hosts || !key) continue;
-    if (hosts.split(',').some((pattern) => hostMatches(pattern, wanted))) {
-      accepted.push(fingerprint(Buffer.from(key, 'base64')));
-    }
+    if (!hosts || !key || marker === '@cert-authority') continue;
+    if (marker === '@revoked') revoked.add(fingerprint(Buffer.from(key, 'base64')));
+    else if (hosts.split(',').some((pattern) => hostMatches(pattern, wanted))) accepted.push(fingerprint(Buffer.from(key, 'base64')));
   }
-  return { accepted, source: file };
+  return { accepted: accepted.filter((f) => !revoked.has(f)), source: file };
 }
 
 function hostMatches(pattern: string, host: string): boolean {
@@ -36,5 +42,5 @@ function hostMatches(pattern: string, host: string): boolean {
     if (!salt || !hash) return false;
     return createHmac('sha1', Buffer.from(salt, 'base64')).update(host).digest('base64') === hash;
   }
-  return pattern === host;
+  return pattern.toLowerCase() === host;
 }

@@ -14,15 +14,23 @@ export function markedCommand(jobId: string, command: string): string {
   return `exec env EDGEBENCH_JOB=${jobId} sh -c ${shellQuote(command)}`;
 }
 
-/** A busybox-sh script that SIGKILLs every process of the job, and prints how many it found. */
+/**
+ * A busybox-sh script that SIGKILLs every process of the job and prints how many it killed.
+ * It scans again while it finds any, so a child forked during a scan does not survive.
+ */
 export function killScript(jobId: string): string {
   return [
-    'n=0',
-    'for p in /proc/[0-9]*; do',
-    `  if tr '\\0' '\\n' <"$p/environ" 2>/dev/null | grep -qx EDGEBENCH_JOB=${jobId}; then`,
+    'n=0; pass=0',
+    'while [ "$pass" -lt 5 ]; do',
+    '  found=0',
+    '  for p in /proc/[0-9]*; do',
+    `    if tr '\\0' '\\n' 2>/dev/null <"$p/environ" | grep -qx EDGEBENCH_JOB=${jobId}; then`,
     // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a template
-    '    kill -9 "${p#/proc/}" 2>/dev/null && n=$((n+1))',
-    '  fi',
+    '      kill -9 "${p#/proc/}" 2>/dev/null && found=$((found+1))',
+    '    fi',
+    '  done',
+    '  [ "$found" -eq 0 ] && break',
+    '  n=$((n+found)); pass=$((pass+1))',
     'done',
     'echo "$n"',
   ].join('\n');

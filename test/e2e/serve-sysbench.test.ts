@@ -51,6 +51,7 @@ beforeAll(async () => {
 
 afterAll(() => {
   serveProc?.kill('SIGKILL');
+  labDown(name); // idempotent: the last test already tore it down unless something failed before it
 });
 
 const find = (metric: string, labels: Record<string, string> = {}) =>

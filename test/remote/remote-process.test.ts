@@ -1,0 +1,171 @@
+import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { killScript, markedCommand, newJobId } from '../../src/remote/remote-process.js';
+
+const BUSYBOX = '/bin/busybox';
+
+beforeAll(() => {
+  if (!existsSync(BUSYBOX)) {
+    throw new Error(`${BUSYBOX} is missing: the job scripts are run by a real busybox sh (apt-get install busybox)`);
+  }
+});
+
+const started: ChildProcess[] = [];
+
+afterEach(() => {
+  // Whatever a failed test left behind: each child leads its own process group (detached).
+  for (const child of started.splice(0)) {
+    try {
+      if (child.pid) process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+});
+
+function state(pid: string): string | undefined {
+  try {
+    // "pid (comm) S …": comm may contain spaces and parentheses, the state follows the last ')'.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Live (not zombie) processes whose initial environment carries EDGEBENCH_JOB=jobId. */
+function marked(jobId: string): number[] {
+  const pids: number[] = [];
+  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    let environ: string;
+    try {
+      environ = readFileSync(`/proc/${pid}/environ`, 'latin1');
+    } catch {
+      continue;
+    }
+    const st = state(pid);
+    if (st === undefined || st === 'Z' || st === 'X') continue;
+    if (environ.split('\0').includes(`EDGEBENCH_JOB=${jobId}`)) pids.push(Number(pid));
+  }
+  return pids;
+}
+
+/** Polls (bounded) until `done` holds; returns whether it did. */
+async function until(done: () => boolean, polls = 200, everyMs = 50): Promise<boolean> {
+  for (let i = 0; i < polls; i++) {
+    if (done()) return true;
+    await sleep(everyMs);
+  }
+  return done();
+}
+
+function startJob(jobId: string, command: string): ChildProcess {
+  const child = spawn(BUSYBOX, ['sh', '-c', markedCommand(jobId, command)], { detached: true, stdio: 'ignore' });
+  started.push(child);
+  return child;
+}
+
+/** Runs killScript with busybox sh, in an environment without any job marker. */
+function kill(jobId: string): string {
+  return execFileSync(BUSYBOX, ['sh', '-c', killScript(jobId)], {
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+    stdio: ['ignore', 'pipe', 'pipe'], // stderr is checked separately below
+    timeout: 30_000,
+  });
+}
+
+describe('markedCommand', () => {
+  it('runs the command with the marker in its environment', () => {
+    const id = newJobId();
+    const out = execFileSync(BUSYBOX, ['sh', '-c', markedCommand(id, 'printf "%s|" "$EDGEBENCH_JOB" "it\'s"')], { encoding: 'utf8' });
+    expect(out).toBe(`${id}|it's|`);
+  });
+
+  it('passes the exit status through', () => {
+    const id = newJobId();
+    let status: number | undefined;
+    try {
+      execFileSync(BUSYBOX, ['sh', '-c', markedCommand(id, 'exit 7')], { stdio: 'ignore' });
+    } catch (err) {
+      status = (err as { status?: number }).status;
+    }
+    expect(status).toBe(7);
+  });
+
+  it('quotes the command as one argument', () => {
+    const id = newJobId();
+    const cmd = markedCommand(id, 'echo \'a b\' "$HOME" `true` $(true); echo done');
+    expect(cmd.startsWith(`exec env EDGEBENCH_JOB=${id} sh -c '`)).toBe(true);
+    const out = execFileSync(BUSYBOX, ['sh', '-c', cmd], { encoding: 'utf8', env: { PATH: process.env.PATH, HOME: '/h' } });
+    expect(out).toBe('a b /h\ndone\n');
+  });
+});
+
+describe('newJobId', () => {
+  it('is 16 hex digits, different each time', () => {
+    const ids = new Set(Array.from({ length: 100 }, newJobId));
+    expect(ids.size).toBe(100);
+    for (const id of ids) expect(id).toMatch(/^[0-9a-f]{16}$/);
+  });
+});
+
+describe('killScript', () => {
+  it('kills every process of the job, and only those', async () => {
+    const id = newJobId();
+    // Shares the prefix of the job's marker: `grep -x` must not match it.
+    const otherId = `${id}ff`;
+    const child = startJob(id, 'sleep 300 & sleep 300 & wait');
+    startJob(otherId, 'sleep 300 & wait');
+    expect(child.pid).toBeGreaterThan(0);
+
+    // The shell and its two sleeps carry the marker; the other job has a shell and a sleep.
+    expect(await until(() => marked(id).length >= 3)).toBe(true);
+    expect(await until(() => marked(otherId).length >= 2)).toBe(true);
+    const before = marked(id);
+    const otherBefore = marked(otherId);
+    expect(before).toContain(child.pid);
+
+    const printed = kill(id).trim();
+    expect(printed).toMatch(/^\d+$/);
+    expect(Number(printed)).toBeGreaterThanOrEqual(2);
+    expect(Number(printed)).toBeLessThanOrEqual(before.length);
+
+    // SIGKILL is asynchronous: wait (bounded) for the processes to be gone (zombies do not count).
+    expect(await until(() => marked(id).length === 0)).toBe(true);
+    expect(marked(id)).toEqual([]);
+
+    // The other job is untouched.
+    expect(marked(otherId).sort()).toEqual(otherBefore.sort());
+
+    // And its own kill script takes it down too.
+    expect(Number(kill(otherId).trim())).toBeGreaterThanOrEqual(2);
+    expect(await until(() => marked(otherId).length === 0)).toBe(true);
+  }, 60_000);
+
+  it('prints 0 when no process carries the marker', () => {
+    expect(kill(newJobId()).trim()).toBe('0');
+  });
+
+  it('reaches the children of a job that were started in a subshell', async () => {
+    const id = newJobId();
+    startJob(id, '( (sleep 300 & wait) & wait ) & wait');
+    expect(await until(() => marked(id).length >= 4)).toBe(true);
+    expect(Number(kill(id).trim())).toBeGreaterThanOrEqual(4);
+    expect(await until(() => marked(id).length === 0)).toBe(true);
+  }, 60_000);
+
+  // `tr '\0' '\n' <"$p/environ" 2>/dev/null`: redirections apply left to right, so a failure to open
+  // $p/environ (kernel threads: ESRCH; other users' processes: EACCES) is reported on the script's stderr
+  // before 2>/dev/null takes effect, one line per such process. Run as nobody, PID 1 is always unreadable.
+  it('stays quiet about unreadable /proc/PID/environ files', () => {
+    const res = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', BUSYBOX, 'sh', '-c', killScript(newJobId())], {
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+    });
+    expect(res.stdout.trim()).toBe('0');
+    expect(res.stderr).toBe('');
+  });
+});
