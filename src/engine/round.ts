@@ -2,7 +2,7 @@
 // one DUT never overlap), repeating each and publishing it only once all repetitions succeeded.
 // A failing job is counted and logged, and the round goes on with the next one.
 import type { Logger } from 'pino';
-import { benchmarks } from '../benchmarks/index.js';
+import { benchmarks, findBenchmark } from '../benchmarks/index.js';
 import type { Job } from '../benchmarks/types.js';
 import type { DutConfig } from '../config/schema.js';
 import { type FailureReason, JobError } from '../remote/errors.js';
@@ -50,7 +50,7 @@ export function planRound(dut: DutConfig, repetitions: number, only?: ReadonlySe
   });
 }
 
-const familyOf = (job: Job) => benchmarks.find((b) => b.name === job.benchmark)?.family.name ?? job.benchmark;
+const familyOf = (job: Job) => findBenchmark(job.benchmark)?.family.name ?? job.benchmark;
 
 export async function runRound(dut: DutConfig, conn: SshConnection, state: DutResults, opts: RoundOptions): Promise<JobOutcome[]> {
   const started = performance.now();
