@@ -10,7 +10,7 @@ scripts/setup.sh
 npm run --silent lint
 mkdir -p .test-output
 status=0
-npx vitest run --reporter=default --reporter=json --outputFile.json=.test-output/vitest.json || status=$?
+npm test -- --reporter=default --reporter=json --outputFile.json=.test-output/vitest.json || status=$?
 node -e 'const r = require("./.test-output/vitest.json");
   console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed`)' || true
 exit "$status"
