@@ -2,7 +2,7 @@
 // edgebench's command line: serve, run, check-config, parse, schema.
 import { Command, Option } from 'commander';
 import { z } from 'zod';
-import { benchmarks } from './benchmarks/index.js';
+import { benchmarks, parsers } from './benchmarks/index.js';
 import { checkConfig } from './commands/check-config.js';
 import { parseCommand } from './commands/parse.js';
 import { runOnce } from './commands/run.js';
@@ -43,7 +43,7 @@ program
 program
   .command('parse')
   .description("print a tool's raw output as parsed samples (JSON)")
-  .argument('<tool>', benchmarks.map((b) => b.name).join(' | '))
+  .argument('<tool>', Object.keys(parsers).join(' | '))
   .argument('[file]', 'file with the output, or - for standard input', '-')
   .action((tool: string, file: string) => {
     process.exitCode = parseCommand(tool, file);

@@ -1,15 +1,22 @@
-// What a benchmark is to the engine: a parameter schema, a result family, a plan of jobs, a parser.
+// What a benchmark is to the engine: a parameter schema, result families, a plan of jobs, a parser.
 import type { z } from 'zod';
-import type { Mode } from '../config/fields.js';
+import type { Mode, Repetitions } from '../config/fields.js';
 import type { DutConfig } from '../config/schema.js';
+import type { LocalExec } from '../remote/local-exec.js';
 import type { ExecOptions, ExecResult } from '../remote/ssh-connection.js';
 
 /** Runs a shell command on the DUT (busybox sh). */
 export type DutExec = (command: string, opts: ExecOptions) => Promise<ExecResult>;
 
 export interface JobContext {
+  /** The DUT's name, for messages. */
+  dut: string;
   exec: DutExec;
+  /** Runs a client on the test machine. */
+  local: LocalExec;
   signal: AbortSignal;
+  /** Records whether the DUT's kernel counts a perf event (edgebench_perf_supported). */
+  perfSupported(event: string, supported: boolean): void;
 }
 
 export interface ResultFamily {
@@ -20,17 +27,33 @@ export interface ResultFamily {
   labelNames: readonly string[];
 }
 
+/** What one repetition measured. */
+export interface Repetition {
+  /** The job's own series (its family and labels), in the base unit: one value per instance, or one. */
+  values: number[];
+  /**
+   * Further series the same run measured: perf counters during nuttcp, STREAM's other kernels.
+   * Their labels are the job's, with these values overriding. The spread that decides how often a
+   * job repeats is that of its own series.
+   */
+  extra?: { family: string; labels?: Record<string, string>; value: number }[];
+}
+
 export interface Job {
   benchmark: string;
+  /** The result family the values belong to. */
+  family: string;
   mode: Mode;
   /** host | veth | macvlan for network benchmarks; '' where no network path is measured. */
   netdev: string;
   /** Values of the family's labels besides `dut`. */
   labels: Record<string, string>;
-  repetitions: number;
+  repetitions: Repetitions;
+  /** Per repetition. */
   timeoutMs: number;
-  /** One repetition: the samples it yields, in the family's base unit (e.g. one per instance). */
-  runOnce(ctx: JobContext): Promise<number[]>;
+  /** Where the job's traffic goes from the test machine: jobs crossing the same TM link never overlap. */
+  trafficTo?: string;
+  runOnce(ctx: JobContext): Promise<Repetition>;
 }
 
 export interface ParamIssue {
@@ -40,11 +63,10 @@ export interface ParamIssue {
 
 export interface Benchmark<P = unknown> {
   name: string;
-  family: ResultFamily;
+  /** The result family, then any companion families its jobs also measure. */
+  families: readonly ResultFamily[];
   params: z.ZodType<P>;
   /** Checks that need the whole DUT entry; paths are relative to the benchmark's parameters. */
   check?(params: P, dut: DutConfig): ParamIssue[];
-  plan(params: P, dut: DutConfig, defaults: { repetitions: number }): Job[];
-  /** The tool's raw output to typed samples; throws on text that is not this tool's output. */
-  parse(text: string): unknown;
+  plan(params: P, dut: DutConfig, defaults: { repetitions: Repetitions }): Job[];
 }

@@ -1,7 +1,9 @@
 // `edgebench run`: one round on every DUT now, progress on stderr, the summary table on stdout.
+import { benchmarks, findBenchmark } from '../benchmarks/index.js';
 import { loadConfig } from '../config/load.js';
 import { ResultsStore } from '../engine/results.js';
-import { runRound } from '../engine/round.js';
+import { planRound, runRound } from '../engine/round.js';
+import { TrafficLinks } from '../engine/traffic-links.js';
 import { createLogger } from '../log.js';
 import { SshConnection } from '../remote/ssh-connection.js';
 import { sshTarget } from '../remote/ssh-target.js';
@@ -9,9 +11,19 @@ import { summaryTable } from '../report/summary-table.js';
 
 export async function runOnce(file: string, only: string[] | undefined): Promise<number> {
   const cfg = loadConfig(file);
+  const unknown = only?.find((b) => !findBenchmark(b));
+  if (unknown) {
+    console.error(`unknown benchmark "${unknown}": one of ${benchmarks.map((b) => b.name).join(', ')}`);
+    return 2;
+  }
+  if (cfg.duts.every((d) => planRound(d, cfg.repetitions, only && new Set(only)).length === 0)) {
+    console.error(`${file}: no DUT has ${only ? `any of ${only.join(', ')}` : 'any benchmark'} configured: nothing to run`);
+    return 2;
+  }
   const log = createLogger(process.env.EDGEBENCH_LOG_LEVEL ?? 'warn');
   const store = new ResultsStore();
   const abort = new AbortController();
+  const links = new TrafficLinks();
   process.once('SIGINT', () => abort.abort());
   process.once('SIGTERM', () => abort.abort());
   const results = await Promise.all(
@@ -23,11 +35,14 @@ export async function runOnce(file: string, only: string[] | undefined): Promise
           only: only ? new Set(only) : undefined,
           signal: abort.signal,
           log,
+          links,
           onJobDone: (o) => {
             const labels = Object.entries(o.job.labels)
               .map(([k, v]) => `${k}=${v}`)
               .join(' ');
-            const what = o.error ? `FAILED (${o.error.reason}): ${o.error.message}` : `ok, mean ${o.stats?.mean.toPrecision(5)}`;
+            const what = o.error
+              ? `FAILED (${o.error.reason}): ${o.error.message}`
+              : `ok, mean ${o.series[0]?.stats.mean.toPrecision(5)} over ${o.repetitions} repetition(s)`;
             process.stderr.write(`[${dut.name}] ${o.job.benchmark} ${labels}: ${what} (${o.durationSeconds.toFixed(1)}s)\n`);
           },
         });

@@ -55,3 +55,25 @@ export const toolPath = z
   })
   .refine((p) => !p.split('/').some((seg) => seg === '.' || seg === '..'), { message: 'must not contain "." or ".." segments' })
   .refine((p) => !SHELL_WORDS.has(p), { message: 'must name a program, not a shell builtin or keyword' });
+
+/**
+ * How often a job repeats. A number is a fixed count; the object adapts as the Phoronix Test Suite
+ * does: at least `min` runs, more while the relative standard deviation is above the threshold, at
+ * most `max`, and optionally one discarded warm-up run first.
+ */
+export const repetitions = z.union([
+  positiveInt(1000).transform((n) => ({ min: n, max: n, max_rsd_percent: 0, warmup: false })),
+  z
+    .strictObject({
+      min: positiveInt(1000).default(3),
+      max: positiveInt(1000).default(10),
+      max_rsd_percent: z.number().min(0).max(100).default(3.5).meta({
+        description: 'Keep repeating while stddev/mean exceeds this many percent (PTS: 3.5)',
+      }),
+      warmup: z.boolean().default(false).meta({ description: 'Run once first and discard the result' }),
+    })
+    .refine((r) => r.max >= r.min, { message: 'max must be at least min', path: ['max'] }),
+]);
+export type Repetitions = z.output<typeof repetitions>;
+
+export const tcpPort = z.number().int().min(1).max(65535);

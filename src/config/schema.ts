@@ -2,7 +2,7 @@
 import scheduleLib from 'node-schedule';
 import { z } from 'zod';
 import { benchmarkParamSchemas } from '../benchmarks/index.js';
-import { duration, hostAddress, positiveInt, remotePath, safeName } from './fields.js';
+import { duration, hostAddress, remotePath, repetitions, safeName } from './fields.js';
 
 const hostKey = z.union([
   z.strictObject({
@@ -21,6 +21,10 @@ const container = z.strictObject({
 const dut = z.strictObject({
   name: safeName.meta({ description: 'DUT name, the `dut` label of every series' }),
   host: hostAddress,
+  traffic_address: hostAddress.optional().meta({
+    description:
+      'Address the test machine sends benchmark traffic to for netdev host; defaults to host (set it when SSH uses a management port)',
+  }),
   port: z.number().int().min(1).max(65535).default(22),
   user: z
     .string()
@@ -64,7 +68,9 @@ export const configSchema = z
     schedule: z
       .union([z.strictObject({ interval: duration('15m') }), z.strictObject({ cron: cronExpression })])
       .prefault({ interval: '15m' }),
-    repetitions: positiveInt(1000).default(5).meta({ description: 'Default repetitions of every job' }),
+    repetitions: repetitions.prefault({}).meta({
+      description: 'Default repetitions of every job: a fixed count, or {min, max, max_rsd_percent, warmup} (adaptive)',
+    }),
     duts: z.array(dut).default([]),
   })
   .superRefine((cfg, ctx) => {

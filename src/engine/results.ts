@@ -8,9 +8,11 @@ export interface JobResult {
   family: string;
   labels: Record<string, string>;
   stats: Statistics;
-  /** Every raw repetition value (samples of all repetitions, in order). */
-  values: number[];
+  /** Every raw value, per repetition (one per instance, or one), warm-up excluded. */
+  samples: number[][];
   repetitions: number;
+  /** Relative standard deviation over all values, in percent. */
+  rsdPercent: number;
   completedAt: number;
 }
 
@@ -21,7 +23,8 @@ export interface RunStatus {
   success: boolean;
   lastSuccessAt: number | undefined;
   durationSeconds: number;
-  repetitions: number;
+  /** Behind the last good result: kept from the previous run when this one failed. */
+  repetitions: number | undefined;
 }
 
 export interface DutInfo {
@@ -38,6 +41,8 @@ export class DutResults {
   readonly runs = new Map<string, RunStatus>();
   readonly runsTotal = new Map<string, number>();
   readonly failuresTotal = new Map<string, { benchmark: string; reason: FailureReason; count: number }>();
+  /** Per perf event: whether the DUT's kernel counts it. */
+  readonly perfSupported = new Map<string, boolean>();
   roundDurationSeconds: number | undefined;
   roundCompletedAt: number | undefined;
 
@@ -48,7 +53,11 @@ export class DutResults {
   recordRun(status: RunStatus): void {
     const key = `${status.benchmark}\0${status.mode}\0${status.netdev}`;
     const previous = this.runs.get(key);
-    this.runs.set(key, { ...status, lastSuccessAt: status.success ? status.lastSuccessAt : previous?.lastSuccessAt });
+    this.runs.set(key, {
+      ...status,
+      lastSuccessAt: status.success ? status.lastSuccessAt : previous?.lastSuccessAt,
+      repetitions: status.repetitions ?? previous?.repetitions,
+    });
   }
 
   countJob(benchmark: string, failure?: FailureReason): void {

@@ -2,29 +2,47 @@
 // one DUT never overlap), repeating each and publishing it only once all repetitions succeeded.
 // A failing job is counted and logged, and the round goes on with the next one.
 import type { Logger } from 'pino';
-import { benchmarks, findBenchmark } from '../benchmarks/index.js';
-import type { Job } from '../benchmarks/types.js';
+import { benchmarks } from '../benchmarks/index.js';
+import type { Job, JobContext, Repetition } from '../benchmarks/types.js';
+import type { Repetitions } from '../config/fields.js';
 import type { DutConfig } from '../config/schema.js';
 import { type FailureReason, JobError } from '../remote/errors.js';
+import { type LocalExec, localExec } from '../remote/local-exec.js';
 import type { SshConnection } from '../remote/ssh-connection.js';
+import { repeat, rsdPercent as rsdPercentOf } from './repetitions.js';
 import type { DutInfo, DutResults } from './results.js';
 import { type Statistics, statistics } from './statistics.js';
+import { TrafficLinks } from './traffic-links.js';
+
+export interface SeriesResult {
+  family: string;
+  labels: Record<string, string>;
+  stats: Statistics;
+}
 
 export interface JobOutcome {
   dut: string;
   job: Job;
-  family: string;
-  stats?: Statistics;
-  error?: { reason: FailureReason; message: string };
+  /** What was published: the job's own series first. Empty when the job failed. */
+  series: SeriesResult[];
+  /** Counted repetitions (warm-up excluded); 0 when the job failed. */
+  repetitions: number;
+  error?: { reason: FailureReason; message: string; output?: string };
+  /** Wall time from the job's start (after waiting for its TM link) to its end. */
   durationSeconds: number;
+  startedAt: number;
+  endedAt: number;
 }
 
 export interface RoundOptions {
-  repetitions: number;
+  repetitions: Repetitions;
   /** Benchmarks to run; all the DUT lists when absent. */
   only?: ReadonlySet<string>;
   signal: AbortSignal;
   log: Logger;
+  /** Shared by all DUTs' rounds, so network jobs crossing one TM link never overlap. */
+  links?: TrafficLinks;
+  local?: LocalExec;
   onJobDone?: (outcome: JobOutcome) => void;
 }
 
@@ -42,15 +60,13 @@ async function readDutInfo(conn: SshConnection, signal: AbortSignal): Promise<Du
   return { arch, kernel, os, lxcVersion };
 }
 
-export function planRound(dut: DutConfig, repetitions: number, only?: ReadonlySet<string>): Job[] {
+export function planRound(dut: DutConfig, repetitions: Repetitions, only?: ReadonlySet<string>): Job[] {
   return benchmarks.flatMap((b) => {
     const params = (dut.benchmarks as Record<string, unknown>)[b.name];
     if (params === undefined || (only && !only.has(b.name))) return [];
     return b.plan(params as never, dut, { repetitions });
   });
 }
-
-const familyOf = (job: Job) => findBenchmark(job.benchmark)?.family.name ?? job.benchmark;
 
 export async function runRound(dut: DutConfig, conn: SshConnection, state: DutResults, opts: RoundOptions): Promise<JobOutcome[]> {
   const started = performance.now();
@@ -67,14 +83,24 @@ export async function runRound(dut: DutConfig, conn: SshConnection, state: DutRe
     const reason = err instanceof JobError ? err.reason : 'connection';
     const message = (err as Error).message;
     log.error({ reason, err: message }, 'round skipped: DUT unreachable');
-    for (const job of jobs) outcomes.push(fail(dut.name, job, state, reason, message, 0));
+    const now = Date.now();
+    for (const job of jobs) outcomes.push(fail(dut.name, job, state, new JobError(reason, message), now, now));
     recordRuns(outcomes, state);
     return outcomes;
   }
 
+  const links = opts.links ?? new TrafficLinks();
+  const ctx: JobContext = {
+    dut: dut.name,
+    exec: (cmd, o) => conn.exec(cmd, o),
+    local: opts.local ?? localExec,
+    signal: opts.signal,
+    perfSupported: (event, supported) => state.perfSupported.set(event, supported),
+  };
   for (const job of jobs) {
     if (opts.signal.aborted) break;
-    const outcome = await runJob(dut.name, job, conn, state, opts.signal, log);
+    const run = () => runJob(job, ctx, state, log);
+    const outcome = job.trafficTo ? await links.exclusive(job.trafficTo, run) : await run();
     state.up = conn.connected;
     outcomes.push(outcome);
     opts.onJobDone?.(outcome);
@@ -87,40 +113,65 @@ export async function runRound(dut: DutConfig, conn: SshConnection, state: DutRe
   return outcomes;
 }
 
-async function runJob(
-  dutName: string,
-  job: Job,
-  conn: SshConnection,
-  state: DutResults,
-  signal: AbortSignal,
-  log: Logger,
-): Promise<JobOutcome> {
-  const started = performance.now();
-  const values: number[] = [];
+async function runJob(job: Job, ctx: JobContext, state: DutResults, log: Logger): Promise<JobOutcome> {
+  const startedAt = Date.now();
+  let runs: Repetition[];
+  let rsdPercent: number;
   try {
-    for (let i = 0; i < job.repetitions; i++) {
-      values.push(...(await job.runOnce({ exec: (cmd, o) => conn.exec(cmd, o), signal })));
-    }
+    ({ runs, rsdPercent } = await repeat(
+      job.repetitions,
+      () => job.runOnce(ctx),
+      (r) => r.values,
+    ));
   } catch (err) {
     const e = err instanceof JobError ? err : new JobError('exit_status', (err as Error).message);
-    const elapsed = (performance.now() - started) / 1000;
     log.error({ benchmark: job.benchmark, labels: job.labels, reason: e.reason, err: e.message }, 'job failed');
-    return fail(dutName, job, state, e.reason, e.message, elapsed);
+    return fail(ctx.dut, job, state, e, startedAt, Date.now());
   }
-  const stats = statistics(values);
-  const durationSeconds = (performance.now() - started) / 1000;
-  state.publish({ family: familyOf(job), labels: job.labels, stats, values, repetitions: job.repetitions, completedAt: Date.now() });
+  const endedAt = Date.now();
+  const published = collectSeries(job, runs).map(({ family, labels, samples }) => {
+    const stats = statistics(samples.flat());
+    state.publish({
+      family,
+      labels,
+      stats,
+      samples,
+      repetitions: runs.length,
+      rsdPercent: rsdPercentOf(samples.flat()),
+      completedAt: endedAt,
+    });
+    return { family, labels, stats };
+  });
   state.countJob(job.benchmark);
+  const durationSeconds = (endedAt - startedAt) / 1000;
+  const own = published[0]?.stats;
   log.info(
-    { benchmark: job.benchmark, labels: job.labels, mean: stats.mean, stddev: stats.stddev, n: stats.count, durationSeconds },
+    { benchmark: job.benchmark, labels: job.labels, mean: own?.mean, stddev: own?.stddev, n: runs.length, rsdPercent, durationSeconds },
     'job done',
   );
-  return { dut: dutName, job, family: familyOf(job), stats, durationSeconds };
+  return { dut: ctx.dut, job, series: published, repetitions: runs.length, durationSeconds, startedAt, endedAt };
 }
 
-function fail(dut: string, job: Job, state: DutResults, reason: FailureReason, message: string, durationSeconds: number): JobOutcome {
-  state.countJob(job.benchmark, reason);
-  return { dut, job, family: familyOf(job), error: { reason, message }, durationSeconds };
+/** Groups a job's values by series; a series some repetition did not measure is left out. */
+function collectSeries(job: Job, runs: readonly Repetition[]) {
+  const series = new Map<string, { family: string; labels: Record<string, string>; samples: number[][] }>();
+  const add = (family: string, labels: Record<string, string>, values: number[]) => {
+    const key = `${family}${JSON.stringify(labels)}`;
+    const entry = series.get(key) ?? { family, labels, samples: [] };
+    entry.samples.push(values);
+    series.set(key, entry);
+  };
+  for (const run of runs) {
+    add(job.family, job.labels, run.values);
+    for (const e of run.extra ?? []) add(e.family, { ...job.labels, ...e.labels }, [e.value]);
+  }
+  return [...series.values()].filter((s) => s.samples.length === runs.length);
+}
+
+function fail(dut: string, job: Job, state: DutResults, e: JobError, startedAt: number, endedAt: number): JobOutcome {
+  state.countJob(job.benchmark, e.reason);
+  const error = { reason: e.reason, message: e.message, output: e.output };
+  return { dut, job, series: [], error, repetitions: 0, durationSeconds: (endedAt - startedAt) / 1000, startedAt, endedAt };
 }
 
 /** Bookkeeping per benchmark x mode x netdev: success only if all its jobs succeeded. */
@@ -140,7 +191,7 @@ function recordRuns(outcomes: readonly JobOutcome[], state: DutResults): void {
       success,
       lastSuccessAt: success ? Date.now() : undefined,
       durationSeconds: group.reduce((a, o) => a + o.durationSeconds, 0),
-      repetitions: Math.min(...group.map((o) => o.job.repetitions)),
+      repetitions: success ? Math.min(...group.map((o) => o.repetitions)) : undefined,
     });
   }
 }

@@ -8,6 +8,7 @@ import { SshConnection } from '../remote/ssh-connection.js';
 import { sshTarget } from '../remote/ssh-target.js';
 import type { ResultsStore } from './results.js';
 import { runRound } from './round.js';
+import { TrafficLinks } from './traffic-links.js';
 
 export class Scheduler {
   private readonly connections = new Map<string, SshConnection>();
@@ -15,6 +16,7 @@ export class Scheduler {
   private readonly timers = new Map<string, ScheduledJob>();
   private readonly rounds = new Map<string, Promise<void>>();
   private readonly abort = new AbortController();
+  private readonly links = new TrafficLinks();
 
   constructor(
     private readonly config: Config,
@@ -57,6 +59,7 @@ export class Scheduler {
       repetitions: this.config.repetitions,
       signal: this.abort.signal,
       log: this.log,
+      links: this.links,
     })
       .then((outcomes) => {
         const failed = outcomes.filter((o) => o.error).length;

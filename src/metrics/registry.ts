@@ -25,7 +25,7 @@ export function createRegistry({ version, store, reload }: ExporterInfo): Regist
     for (const [dut, state] of store.duts) fn(dut, state);
   };
 
-  for (const { family } of benchmarks) {
+  for (const family of benchmarks.flatMap((b) => b.families)) {
     const labelNames = ['dut', ...family.labelNames];
     const pick = (labels: Record<string, string>) => Object.fromEntries(labelNames.slice(1).map((l) => [l, labels[l] ?? '']));
     for (const [suffix, what] of [
@@ -69,6 +69,19 @@ export function createRegistry({ version, store, reload }: ExporterInfo): Regist
       perDut(
         (dut, s) => s.info && this.set({ dut, arch: s.info.arch, kernel: s.info.kernel, os: s.info.os, lxc_version: s.info.lxcVersion }, 1),
       );
+    },
+  });
+
+  new Gauge({
+    name: 'edgebench_perf_supported',
+    help: "1 if the DUT's kernel counts this perf event; 0 means no count is exported for it (never a 0 count)",
+    labelNames: ['dut', 'event'],
+    registers,
+    collect() {
+      this.reset();
+      perDut((dut, s) => {
+        for (const [event, supported] of s.perfSupported) this.set({ dut, event }, supported ? 1 : 0);
+      });
     },
   });
 

@@ -13,3 +13,8 @@ export class JobError extends Error {
     this.name = 'JobError';
   }
 }
+
+/** Thrown by a parser when the output is the tool's own report of a failure (refused, busy, …). */
+export class ToolReportedError extends Error {
+  override name = 'ToolReportedError';
+}

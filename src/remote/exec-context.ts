@@ -18,3 +18,8 @@ export function commandIn(ctx: ExecContext, argv: readonly string[]): string {
 export function describeContext(ctx: ExecContext): string {
   return ctx.kind === 'native' ? 'native' : `lxc container ${ctx.container}`;
 }
+
+/** "DUT NAME (native)" or "DUT NAME (lxc container C)": where a message says something happened. */
+export function onDut(dut: string, ctx: ExecContext): string {
+  return `DUT ${dut} (${describeContext(ctx)})`;
+}

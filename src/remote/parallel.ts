@@ -1,5 +1,10 @@
 // k instances started together on the DUT, in one busybox-sh script: each writes its output and
 // exit status to a temporary directory, and the script prints them, framed, once all have ended.
+import type { JobContext } from '../benchmarks/types.js';
+import { JobError } from './errors.js';
+import { commandIn, type ExecContext, onDut } from './exec-context.js';
+import { toolFailure } from './tool-failure.js';
+
 const FRAME = /^@@edgebench instance (\d+) exit (\d+)@@\n/m;
 
 export function parallelScript(commands: readonly string[]): string {
@@ -33,4 +38,33 @@ export function splitParallelOutput(text: string): InstanceOutput[] {
     out.push({ instance: Number(parts[i]), exitCode: Number(parts[i + 1]), output: body.endsWith('\n') ? body.slice(0, -1) : body });
   }
   return out;
+}
+
+/**
+ * Runs argv once in each context, all started together, and returns each instance's output with
+ * where it ran; a missing tool or a non-zero exit of any instance fails the whole repetition.
+ */
+export async function runParallel(
+  ctx: JobContext,
+  where: readonly ExecContext[],
+  argv: readonly string[],
+  timeoutMs: number,
+  /** The tool's name in messages, when argv is a wrapper such as `sh -c`. */
+  tool = argv[0] as string,
+): Promise<{ where: string; output: string }[]> {
+  const res = await ctx.exec(parallelScript(where.map((c) => commandIn(c, argv))), { timeoutMs, signal: ctx.signal });
+  const outputs = splitParallelOutput(res.stdout);
+  if (outputs.length !== where.length) {
+    throw new JobError(
+      'exit_status',
+      `expected ${where.length} instance outputs from DUT ${ctx.dut}, got ${outputs.length} (exit ${res.exitCode}): ${res.stderr.trim()}`,
+      res.stdout,
+    );
+  }
+  return outputs.map(({ instance, exitCode, output }) => {
+    const on = onDut(ctx.dut, where[instance] as ExecContext);
+    const failure = toolFailure(tool, on, exitCode, output);
+    if (failure) throw failure;
+    return { where: on, output };
+  });
 }

@@ -1,4 +1,6 @@
-// The table `edgebench run` prints: native against lxc and the % change, like the paper's tables.
+// The table `edgebench run` prints: native against the container and the % change, like the
+// paper's tables. One row per series a container run measured (or native alone when no container
+// run matches it); a failed job shows as "failed".
 import type { JobOutcome } from '../engine/round.js';
 
 const UNITS: [suffix: string, unit: string][] = [
@@ -13,24 +15,50 @@ function formatValue(family: string, v: number | undefined): string {
   return `${Number(v.toPrecision(5))}${unit ? ` ${unit}` : ''}`;
 }
 
+interface Cell {
+  dut: string;
+  benchmark: string;
+  family: string;
+  labels: Record<string, string>;
+  mean: number | undefined;
+}
+
+const describe = (labels: Record<string, string>, keep: (k: string) => boolean) =>
+  Object.entries(labels)
+    .filter(([k]) => keep(k))
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ');
+
 export function summaryTable(outcomes: readonly JobOutcome[]): string {
-  const rows = new Map<string, { dut: string; benchmark: string; params: string; family: string; native?: JobOutcome; lxc?: JobOutcome }>();
-  for (const o of outcomes) {
-    const params = Object.entries(o.job.labels)
-      .filter(([k]) => k !== 'mode')
-      .map(([k, v]) => `${k}=${v}`)
-      .join(' ');
-    const key = `${o.dut}\0${o.job.benchmark}\0${params}`;
-    const row = rows.get(key) ?? { dut: o.dut, benchmark: o.job.benchmark, params, family: o.family };
-    row[o.job.mode] = o;
-    rows.set(key, row);
-  }
+  const cells = outcomes.flatMap((o): Cell[] => {
+    const base = { dut: o.dut, benchmark: o.job.benchmark };
+    if (o.error) return [{ ...base, family: o.job.family, labels: o.job.labels, mean: undefined }];
+    return o.series.map((s) => ({ ...base, family: s.family, labels: s.labels, mean: s.stats.mean }));
+  });
+  // what a native cell and a container cell must share to sit in one row
+  const key = (c: Cell) => `${c.dut}\0${c.benchmark}\0${c.family}\0${describe(c.labels, (k) => k !== 'mode' && k !== 'netdev')}`;
+  const natives = new Map(cells.filter((c) => c.labels.mode === 'native').map((c) => [key(c), c]));
+  const containers = cells.filter((c) => c.labels.mode === 'lxc');
+  const matched = new Set(containers.map(key));
+  const rows = [
+    ...containers.map((lxc) => ({ any: lxc, native: natives.get(key(lxc)), lxc })),
+    ...[...natives.entries()].filter(([k]) => !matched.has(k)).map(([, native]) => ({ any: native, native, lxc: undefined })),
+  ];
   const header = ['DUT', 'benchmark', 'parameters', 'native', 'lxc', 'change'];
-  const body = [...rows.values()].map((r) => {
-    const n = r.native?.stats?.mean;
-    const l = r.lxc?.stats?.mean;
+  const body = rows.map(({ any, native, lxc }) => {
+    const n = native?.mean;
+    const l = lxc?.mean;
     const change = n !== undefined && l !== undefined && n !== 0 ? `${(((l - n) / n) * 100).toFixed(1)}%` : '';
-    return [r.dut, r.benchmark, r.params, r.native ? formatValue(r.family, n) : '', r.lxc ? formatValue(r.family, l) : '', change];
+    const params = describe(any.labels, (k) => k !== 'mode');
+    const family = any.family.replace(/^edgebench_/, '');
+    return [
+      any.dut,
+      any.benchmark,
+      `${family} ${params}`.trim(),
+      native ? formatValue(any.family, n) : '',
+      lxc ? formatValue(any.family, l) : '',
+      change,
+    ];
   });
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => (row[i] ?? '').length)));
   const line = (cells: string[]) =>

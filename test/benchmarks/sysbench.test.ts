@@ -5,6 +5,7 @@ import type { DutExec } from '../../src/benchmarks/types.js';
 import { parseConfig } from '../../src/config/load.js';
 import { JobError } from '../../src/remote/errors.js';
 import { thirdParty } from '../helpers/fixtures.js';
+import { fakeContext } from '../helpers/job-context.js';
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/sysbench/${name}`, import.meta.url), 'utf8');
 
@@ -71,7 +72,7 @@ duts:
   );
   const dut = cfg.duts[0];
   if (!dut?.benchmarks.sysbench) throw new Error('fixture config lost its DUT');
-  const jobs = sysbench.plan(dut.benchmarks.sysbench, dut, { repetitions: 5 });
+  const jobs = sysbench.plan(dut.benchmarks.sysbench, dut, { repetitions: { min: 5, max: 5, max_rsd_percent: 0, warmup: false } });
   const framed = (...instances: [number, string][]) =>
     instances.map(([code, out], i) => `@@edgebench instance ${i} exit ${code}@@\n${out}`).join('');
   const execReturning =
@@ -80,7 +81,7 @@ duts:
       seen.push(cmd);
       return { stdout, stderr: '', exitCode: 0 };
     };
-  const ctx = (exec: DutExec) => ({ exec, signal: new AbortController().signal });
+  const ctx = (exec: DutExec) => fakeContext(exec);
 
   it('plans one job per mode and instance count with the contract labels', () => {
     expect(jobs.map((j) => j.labels)).toEqual([
@@ -89,15 +90,15 @@ duts:
       { mode: 'lxc', instances: '1' },
       { mode: 'lxc', instances: '2' },
     ]);
-    expect(jobs.every((j) => j.repetitions === 2 && j.netdev === '')).toBe(true);
+    expect(jobs.every((j) => j.repetitions.min === 2 && j.repetitions.max === 2 && j.netdev === '')).toBe(true);
   });
 
   it('runs lxc instances in distinct pool containers, with fixed work', async () => {
     const seen: string[] = [];
     const job = jobs[3];
     const out = fixture('sysbench-1.0.20-cpu-lxc.txt');
-    const values = await job?.runOnce(ctx(execReturning(framed([0, out], [0, out]), seen)));
-    expect(values).toEqual([0.4761, 0.4761]);
+    const rep = await job?.runOnce(ctx(execReturning(framed([0, out], [0, out]), seen)));
+    expect(rep).toEqual({ values: [0.4761, 0.4761] });
     expect(seen[0]).toContain('lxc-attach -P /srv/lxc -n p0');
     expect(seen[0]).toContain('lxc-attach -P /srv/lxc -n p1');
     expect(seen[0]).toContain('--cpu-max-prime=10000 --events=100 --time=0');
@@ -105,7 +106,10 @@ duts:
 
   it('classifies a missing tool, naming the context', async () => {
     const run = jobs[2]?.runOnce(ctx(execReturning(framed([127, fixture('lxc-attach-tool-missing.txt')]))));
-    await expect(run).rejects.toMatchObject({ reason: 'tool_missing', message: expect.stringContaining('lxc container p0') });
+    await expect(run).rejects.toMatchObject({
+      reason: 'tool_missing',
+      message: expect.stringMatching(/^sysbench not found on DUT d1 \(lxc container p0\): /),
+    });
   });
 
   it('classifies a non-zero exit and unparsable output', async () => {
@@ -120,7 +124,7 @@ duts:
     const run = jobs[1]?.runOnce(ctx(execReturning(framed([0, fixture('sysbench-1.0.20-cpu-native.txt')]))));
     await expect(run).rejects.toMatchObject({
       reason: 'exit_status',
-      message: expect.stringContaining('expected 2 instance outputs, got 1'),
+      message: expect.stringContaining('expected 2 instance outputs from DUT d1, got 1'),
     });
   });
 });

@@ -101,7 +101,7 @@ describe('parseConfig: a valid configuration', () => {
     });
     expect(cfg.listen).toBe(':9877');
     expect(cfg.schedule).toEqual({ interval: 900_000 });
-    expect(cfg.repetitions).toBe(5);
+    expect(cfg.repetitions).toEqual({ min: 3, max: 10, max_rsd_percent: 3.5, warmup: false });
     expect(cfg.duts).toHaveLength(1);
     const dut = cfg.duts[0];
     expect(dut?.port).toBe(22);
@@ -141,7 +141,7 @@ describe('parseConfig: a valid configuration', () => {
     expect(cfg.schedule).toEqual({ interval: 5_400_000 });
     expect(cfg.duts[0]?.connect_timeout).toBe(90_000);
     expect(cfg.duts[0]?.benchmarks.sysbench?.timeout).toBe(500);
-    expect(cfg.duts[0]?.benchmarks.sysbench?.repetitions).toBe(3);
+    expect(cfg.duts[0]?.benchmarks.sysbench?.repetitions).toEqual({ min: 3, max: 3, max_rsd_percent: 0, warmup: false });
   });
 
   it.each([

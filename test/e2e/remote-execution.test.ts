@@ -120,9 +120,11 @@ describe('edgebench run', () => {
     const r = spawnSync(process.execPath, [cli, 'run', '-c', path], { encoding: 'utf8', timeout: 60_000 });
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(
-      new RegExp(`failed: lab-${name} sysbench .*"mode":"native".*tool_missing: no-such-sysbench not found \\(native\\)`),
+      new RegExp(
+        `failed: lab-${name} sysbench .*"mode":"native".*tool_missing: no-such-sysbench not found on DUT lab-${name} \\(native\\)`,
+      ),
     );
-    expect(r.stderr).toMatch(/tool_missing: no-such-sysbench not found \(lxc container pool0\)/);
+    expect(r.stderr).toMatch(/tool_missing: no-such-sysbench not found on DUT lab-\w+ \(lxc container pool0\)/);
   });
 
   it('exits 1 with a connection failure when the DUT is unreachable, without hanging', () => {

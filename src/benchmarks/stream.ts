@@ -1,0 +1,212 @@
+// lmbench's STREAM (copy, scale, add, triad) and STREAM2 (fill, copy, daxpy, sum): memory bandwidth,
+// the paper's Tables C and D. lmbench 3.0-a9's `stream` prints its results on stderr, one suite per
+// invocation (`-v 1`, the default, or `-v 2`), as pairs of lines:
+//   STREAM copy latency: 0.81 nanoseconds
+//   STREAM copy bandwidth: 19670.11 MB/sec
+// STREAM2 lines start with "STREAM2". -M is the size of the three arrays together (K and M suffixes
+// are powers of 1024), not of one array.
+
+import { z } from 'zod';
+import { duration, mode, positiveInt, repetitions, toolPath } from '../config/fields.js';
+import type { DutConfig } from '../config/schema.js';
+import { JobError } from '../remote/errors.js';
+import { native, onDut } from '../remote/exec-context.js';
+import { runParallel } from '../remote/parallel.js';
+import { parsed } from '../remote/tool-failure.js';
+import { instanceContexts, poolIssues } from './instances.js';
+import type { Benchmark, Job, JobContext } from './types.js';
+
+const MIB = 1024 * 1024;
+
+/** The kernels of each suite, in lmbench's output order. */
+export const STREAM_KERNELS = {
+  stream: ['copy', 'scale', 'add', 'triad'],
+  stream2: ['fill', 'copy', 'daxpy', 'sum'],
+} as const;
+
+export type StreamSuite = keyof typeof STREAM_KERNELS;
+export type StreamKernel = (typeof STREAM_KERNELS)[StreamSuite][number];
+
+export interface StreamKernelResult {
+  bandwidthBytesPerSecond: number;
+  /** lmbench's "latency": time per array element per pass (not a memory access latency). */
+  latencySeconds?: number;
+}
+
+export type StreamSample =
+  | { suite: 'stream'; kernels: Record<(typeof STREAM_KERNELS)['stream'][number], StreamKernelResult> }
+  | { suite: 'stream2'; kernels: Record<(typeof STREAM_KERNELS)['stream2'][number], StreamKernelResult> };
+
+const LINE = /^\s*(STREAM2?) (\w+) (latency|bandwidth): (\S+) (nanoseconds|MB\/sec)\s*$/;
+
+/**
+ * Parses the output of one `stream` run (its stderr). A text holding both suites' lines (lmbench's
+ * own results file does) is rejected: one invocation prints one suite, and a mixed text cannot be
+ * attributed to one run.
+ */
+export function parseStream(text: string): StreamSample {
+  const found = { stream: new Map<string, Partial<StreamKernelResult>>(), stream2: new Map<string, Partial<StreamKernelResult>>() };
+  for (const line of text.split('\n')) {
+    const m = LINE.exec(line);
+    if (!m) continue;
+    const [, prefix, kernel = '', what, value = '', unit] = m;
+    const suite: StreamSuite = prefix === 'STREAM2' ? 'stream2' : 'stream';
+    if (!(STREAM_KERNELS[suite] as readonly string[]).includes(kernel)) {
+      throw new Error(`lmbench stream: unknown ${prefix} kernel "${kernel}" in "${line.trim()}"`);
+    }
+    // Parsing "<decimal>e<exp>" converts exactly, unlike multiplying the parsed number.
+    // MB is 10^6 bytes: lmbench's src/lib_timing.c line 28 `#define MB (1000*1000.0)` (intel/lmbench
+    // 0806f9e5, "bandwidths are all power of ten"), divided out by mb(), which prints "%.2f MB/sec".
+    const n = Number(`${value}e${unit === 'nanoseconds' ? -9 : 6}`);
+    // A zero-length array (-M 0, or -M with no digits: lmbench's atoi gives 0) prints "inf
+    // nanoseconds" and "0.00 MB/sec" and exits 0: that is a failed run, never a value.
+    if (!Number.isFinite(n) || n <= 0) {
+      throw new Error(`lmbench stream measured nothing (array size -M too small?): "${line.trim()}"`);
+    }
+    const entry = found[suite].get(kernel) ?? {};
+    const key = what === 'latency' ? 'latencySeconds' : 'bandwidthBytesPerSecond';
+    if (entry[key] !== undefined) throw new Error(`lmbench stream: "${prefix} ${kernel} ${what}" appears twice: one run per text`);
+    entry[key] = n;
+    found[suite].set(kernel, entry);
+  }
+
+  if (found.stream.size > 0 && found.stream2.size > 0) {
+    throw new Error('lmbench stream: the text mixes STREAM and STREAM2 lines; parse the output of one `stream` invocation');
+  }
+  const suite: StreamSuite | undefined = found.stream.size > 0 ? 'stream' : found.stream2.size > 0 ? 'stream2' : undefined;
+  if (!suite) {
+    const usage = /^Usage: .*\bstream\b.*$/m.exec(text)?.[0];
+    if (usage) throw new Error(`lmbench stream rejected its arguments: ${usage.trim()}`);
+    const first = text.split('\n').find((l) => l.trim() !== '');
+    throw new Error(`not lmbench stream output: no "STREAM <kernel> bandwidth" line${first ? ` (output: "${first.trim()}")` : ''}`);
+  }
+  const kernels: Record<string, StreamKernelResult> = {};
+  const missing: string[] = [];
+  for (const k of STREAM_KERNELS[suite]) {
+    const e = found[suite].get(k);
+    if (e?.bandwidthBytesPerSecond === undefined) missing.push(k);
+    else
+      kernels[k] = {
+        bandwidthBytesPerSecond: e.bandwidthBytesPerSecond,
+        ...(e.latencySeconds !== undefined && { latencySeconds: e.latencySeconds }),
+      };
+  }
+  if (missing.length > 0) {
+    throw new Error(`lmbench ${suite} output is incomplete (truncated?): no bandwidth line for ${missing.join(', ')}`);
+  }
+  return { suite, kernels } as StreamSample;
+}
+
+const UNIT: Record<string, number> = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 };
+
+/**
+ * The largest CPU cache in bytes, from `cat /sys/devices/system/cpu/cpu0/cache/index*\/size`
+ * (the kernel prints each as "<KiB>K"; K, M and G are read as powers of 1024, a bare number as bytes).
+ * The array is sized from it (STREAM's rule: well above the last-level cache).
+ */
+export function parseCacheSizes(text: string): number {
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
+  if (lines.length === 0) throw new Error('no cache sizes: the output is empty (no /sys/devices/system/cpu/cpu0/cache on this kernel?)');
+  let largest = 0;
+  for (const line of lines) {
+    const m = /^(\d+)([KMG]?)$/i.exec(line);
+    if (!m) throw new Error(`not a cache size list: "${line}"`);
+    largest = Math.max(largest, Number(m[1]) * (UNIT[(m[2] ?? '').toUpperCase()] ?? 1));
+  }
+  if (largest === 0) throw new Error('no cache sizes: every size read 0');
+  return largest;
+}
+
+const params = z.strictObject({
+  modes: z.array(mode).min(1).default(['native', 'lxc']).meta({ description: 'lxc runs in the first pool container' }),
+  suites: z
+    .array(z.enum(['stream', 'stream2']))
+    .min(1)
+    .default(['stream', 'stream2']),
+  array_mib: z
+    .union([z.literal('auto'), positiveInt(1 << 20)])
+    .default('auto')
+    .meta({ description: "MiB per array (lmbench uses three); auto: cache_multiple x the DUT's largest CPU cache" }),
+  cache_multiple: positiveInt(64)
+    .default(4)
+    .meta({ description: 'With array_mib auto: each array at least this many times the largest cache' }),
+  repetitions: repetitions.optional(),
+  timeout: duration('5m').prefault('5m').meta({ description: 'Per repetition' }),
+  path: toolPath.default('stream').meta({ description: "lmbench's stream; Debian: /usr/lib/lmbench/bin/<arch>/stream" }),
+});
+type Params = z.output<typeof params>;
+
+const family = {
+  name: 'edgebench_stream_bandwidth_bytes_per_second',
+  help: 'lmbench STREAM and STREAM2 memory bandwidth per kernel (lmbench MB = 10^6 bytes)',
+  labelNames: ['mode', 'suite', 'kernel'],
+};
+
+const CACHE_SIZES = 'cat /sys/devices/system/cpu/cpu0/cache/index*/size';
+
+async function arrayMib(ctx: JobContext, p: Params): Promise<number> {
+  if (p.array_mib !== 'auto') return p.array_mib;
+  const res = await ctx.exec(`${CACHE_SIZES} 2>&1`, { timeoutMs: 15_000, signal: ctx.signal });
+  const where = onDut(ctx.dut, native);
+  const cache = parsed('stream', where, res.stdout, (text) => {
+    try {
+      return parseCacheSizes(text);
+    } catch (err) {
+      throw new Error(`cannot size the arrays from the CPU caches (${(err as Error).message}): set array_mib`);
+    }
+  });
+  return Math.ceil((p.cache_multiple * cache) / MIB);
+}
+
+function plan(p: Params, dut: DutConfig, defaults: Pick<Job, 'repetitions'>): Job[] {
+  return p.modes.flatMap((m) =>
+    p.suites.map((suite): Job => {
+      const where = instanceContexts(m, 1, dut);
+      const [first, ...others] = STREAM_KERNELS[suite];
+      let mib: number | undefined;
+      return {
+        benchmark: 'stream',
+        family: family.name,
+        mode: m,
+        netdev: '',
+        labels: { mode: m, suite, kernel: first },
+        repetitions: p.repetitions ?? defaults.repetitions,
+        timeoutMs: p.timeout,
+        async runOnce(ctx) {
+          mib ??= await arrayMib(ctx, p);
+          // lmbench calibrates its timing loops for 35-50 s per run unless these are set
+          const argv = [
+            'env',
+            'ENOUGH=100000',
+            'TIMING_O=0',
+            'LOOP_O=0',
+            p.path,
+            ...(suite === 'stream2' ? ['-v', '2'] : []),
+            '-M',
+            `${3 * mib}M`,
+          ];
+          const [run] = await runParallel(ctx, where, argv, p.timeout, p.path);
+          const { where: on, output } = run as { where: string; output: string };
+          const sample = parsed('stream', on, output, parseStream);
+          if (sample.suite !== suite) throw new JobError('parse', `stream on ${on} printed ${sample.suite}, not ${suite}`, output);
+          const bandwidth = (k: string) => (sample.kernels as Record<string, StreamKernelResult>)[k]?.bandwidthBytesPerSecond ?? Number.NaN;
+          return {
+            values: [bandwidth(first)],
+            extra: others.map((kernel) => ({ family: family.name, labels: { kernel }, value: bandwidth(kernel) })),
+          };
+        },
+      };
+    }),
+  );
+}
+
+export const stream: Benchmark<Params> = {
+  name: 'stream',
+  families: [family],
+  params,
+  check: (p, dut) => poolIssues(p.modes, [1], dut),
+  plan,
+};

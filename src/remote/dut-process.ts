@@ -1,0 +1,105 @@
+// Long-running processes on the DUT for the length of a client run: network servers (nuttcp,
+// netserver, iperf3) and perf stat. Each holds an exec channel of its own, so ending it goes
+// through the same kill-by-marker path as a timeout: nothing it started survives, in a container
+// or not. Callers stop them in `finally`, also when the job fails or times out.
+import type { JobContext } from '../benchmarks/types.js';
+import { JobError } from './errors.js';
+import { commandIn, type ExecContext, onDut } from './exec-context.js';
+import { newJobId } from './remote-process.js';
+import { shellCommand } from './shell-quote.js';
+import type { ExecResult } from './ssh-connection.js';
+import { toolFailure } from './tool-failure.js';
+
+const LISTEN_WAIT_MS = 10_000;
+
+export interface DutProcess {
+  /** Sends SIGINT (perf prints its counts on it) and returns the output; native processes only. */
+  interrupt(): Promise<ExecResult>;
+  /** Kills the process and everything it started. Never throws. */
+  kill(): Promise<void>;
+}
+
+/** Starts argv in `where`, in the background of its own channel. */
+export function startDutProcess(
+  ctx: JobContext,
+  where: ExecContext,
+  argv: readonly string[],
+  timeoutMs: number,
+): DutProcess & { exited: Promise<ExecResult> } {
+  const abort = new AbortController();
+  const stopWithParent = () => abort.abort();
+  ctx.signal.addEventListener('abort', stopWithParent, { once: true });
+  const pidFile = `/tmp/edgebench-${newJobId()}.pid`;
+  const script = `${commandIn(where, argv)} & echo $! >${pidFile}; wait $!; rc=$?; rm -f ${pidFile}; exit $rc`;
+  const exited = ctx.exec(script, { timeoutMs, signal: abort.signal });
+  exited.catch(() => {}).finally(() => ctx.signal.removeEventListener('abort', stopWithParent));
+  return {
+    exited,
+    async interrupt() {
+      await ctx.exec(`kill -INT "$(cat ${pidFile})"`, { timeoutMs: 10_000, signal: ctx.signal });
+      return exited;
+    },
+    async kill() {
+      abort.abort();
+      await exited.catch(() => {});
+    },
+  };
+}
+
+/** A busybox-sh loop that exits 0 once something listens on TCP `port` in this network namespace. */
+export function listenWaitScript(port: number, waitMs = LISTEN_WAIT_MS): string {
+  const hex = port.toString(16).toUpperCase().padStart(4, '0');
+  return [
+    'i=0',
+    `while [ "$i" -lt ${Math.ceil(waitMs / 100)} ]; do`,
+    `  grep -Eqs ':${hex} [0-9A-F]+:0000 0A ' /proc/net/tcp /proc/net/tcp6 && exit 0`,
+    // busybox without FEATURE_FLOAT_SLEEP rejects fractions
+    '  sleep 0.1 2>/dev/null || sleep 1',
+    '  i=$((i+1))',
+    'done',
+    'exit 1',
+  ].join('\n');
+}
+
+/**
+ * Starts a server in `where` and resolves once it listens on TCP `port`. A server that exits
+ * first (tool missing, port taken) fails the job with its own output; one that never listens too.
+ */
+export async function startDutServer(
+  ctx: JobContext,
+  where: ExecContext,
+  argv: readonly string[],
+  port: number,
+  timeoutMs: number,
+): Promise<DutProcess> {
+  const server = startDutProcess(ctx, where, argv, timeoutMs);
+  const listening = ctx.exec(commandIn(where, ['sh', '-c', listenWaitScript(port)]), {
+    timeoutMs: LISTEN_WAIT_MS + 5_000,
+    signal: ctx.signal,
+  });
+  const first = await Promise.race([
+    server.exited.then(
+      (res) => ({ exited: res }),
+      (err: unknown) => ({ error: err }),
+    ),
+    listening.then(
+      (res) => ({ listening: res }),
+      (err: unknown) => ({ error: err }),
+    ),
+  ]);
+  const where_ = onDut(ctx.dut, where);
+  if ('listening' in first && first.listening.exitCode === 0) return server;
+  await server.kill();
+  if ('exited' in first) {
+    const output = `${first.exited.stdout}${first.exited.stderr}`;
+    throw (
+      toolFailure(argv[0] as string, where_, first.exited.exitCode, output) ??
+      new JobError('exit_status', `${argv[0]} server exited at once on ${where_}`, output)
+    );
+  }
+  if ('error' in first) throw first.error;
+  throw new JobError(
+    'exit_status',
+    `${shellCommand(argv)} did not listen on TCP port ${port} within ${LISTEN_WAIT_MS / 1000}s on ${where_}`,
+  );
+}
