@@ -3,36 +3,15 @@
 // A failing job is counted and logged, and the round goes on with the next one.
 import type { Logger } from 'pino';
 import { benchmarks } from '../benchmarks/index.js';
-import type { Job, JobContext, Repetition } from '../benchmarks/types.js';
+import type { Job, JobContext } from '../benchmarks/types.js';
 import type { Repetitions } from '../config/fields.js';
 import type { DutConfig } from '../config/schema.js';
-import { type FailureReason, JobError } from '../remote/errors.js';
+import { JobError } from '../remote/errors.js';
 import { type LocalExec, localExec } from '../remote/local-exec.js';
 import type { SshConnection } from '../remote/ssh-connection.js';
-import { repeat, rsdPercent as rsdPercentOf } from './repetitions.js';
+import { fail, type JobOutcome, runJob } from './job-runner.js';
 import type { DutInfo, DutResults } from './results.js';
-import { type Statistics, statistics } from './statistics.js';
 import { TrafficLinks } from './traffic-links.js';
-
-export interface SeriesResult {
-  family: string;
-  labels: Record<string, string>;
-  stats: Statistics;
-}
-
-export interface JobOutcome {
-  dut: string;
-  job: Job;
-  /** What was published: the job's own series first. Empty when the job failed. */
-  series: SeriesResult[];
-  /** Counted repetitions (warm-up excluded); 0 when the job failed. */
-  repetitions: number;
-  error?: { reason: FailureReason; message: string; output?: string };
-  /** Wall time from the job's start (after waiting for its TM link) to its end. */
-  durationSeconds: number;
-  startedAt: number;
-  endedAt: number;
-}
 
 export interface RoundOptions {
   repetitions: Repetitions;
@@ -111,67 +90,6 @@ export async function runRound(dut: DutConfig, conn: SshConnection, state: DutRe
     state.roundCompletedAt = Date.now();
   }
   return outcomes;
-}
-
-async function runJob(job: Job, ctx: JobContext, state: DutResults, log: Logger): Promise<JobOutcome> {
-  const startedAt = Date.now();
-  let runs: Repetition[];
-  let rsdPercent: number;
-  try {
-    ({ runs, rsdPercent } = await repeat(
-      job.repetitions,
-      () => job.runOnce(ctx),
-      (r) => r.values,
-    ));
-  } catch (err) {
-    const e = err instanceof JobError ? err : new JobError('exit_status', (err as Error).message);
-    log.error({ benchmark: job.benchmark, labels: job.labels, reason: e.reason, err: e.message }, 'job failed');
-    return fail(ctx.dut, job, state, e, startedAt, Date.now());
-  }
-  const endedAt = Date.now();
-  const published = collectSeries(job, runs).map(({ family, labels, samples }) => {
-    const stats = statistics(samples.flat());
-    state.publish({
-      family,
-      labels,
-      stats,
-      samples,
-      repetitions: runs.length,
-      rsdPercent: rsdPercentOf(samples.flat()),
-      completedAt: endedAt,
-    });
-    return { family, labels, stats };
-  });
-  state.countJob(job.benchmark);
-  const durationSeconds = (endedAt - startedAt) / 1000;
-  const own = published[0]?.stats;
-  log.info(
-    { benchmark: job.benchmark, labels: job.labels, mean: own?.mean, stddev: own?.stddev, n: runs.length, rsdPercent, durationSeconds },
-    'job done',
-  );
-  return { dut: ctx.dut, job, series: published, repetitions: runs.length, durationSeconds, startedAt, endedAt };
-}
-
-/** Groups a job's values by series; a series some repetition did not measure is left out. */
-function collectSeries(job: Job, runs: readonly Repetition[]) {
-  const series = new Map<string, { family: string; labels: Record<string, string>; samples: number[][] }>();
-  const add = (family: string, labels: Record<string, string>, values: number[]) => {
-    const key = `${family}${JSON.stringify(labels)}`;
-    const entry = series.get(key) ?? { family, labels, samples: [] };
-    entry.samples.push(values);
-    series.set(key, entry);
-  };
-  for (const run of runs) {
-    add(job.family, job.labels, run.values);
-    for (const e of run.extra ?? []) add(e.family, { ...job.labels, ...e.labels }, [e.value]);
-  }
-  return [...series.values()].filter((s) => s.samples.length === runs.length);
-}
-
-function fail(dut: string, job: Job, state: DutResults, e: JobError, startedAt: number, endedAt: number): JobOutcome {
-  state.countJob(job.benchmark, e.reason);
-  const error = { reason: e.reason, message: e.message, output: e.output };
-  return { dut, job, series: [], error, repetitions: 0, durationSeconds: (endedAt - startedAt) / 1000, startedAt, endedAt };
 }
 
 /** Bookkeeping per benchmark x mode x netdev: success only if all its jobs succeeded. */

@@ -1,7 +1,7 @@
 // The table `edgebench run` prints: native against the container and the % change, like the
 // paper's tables. One row per series a container run measured (or native alone when no container
 // run matches it); a failed job shows as "failed".
-import type { JobOutcome } from '../engine/round.js';
+import type { JobOutcome } from '../engine/job-runner.js';
 
 const UNITS: [suffix: string, unit: string][] = [
   ['_seconds', 's'],

@@ -1,6 +1,10 @@
 import { readFileSync } from 'node:fs';
+import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { parseNetperf } from '../../src/benchmarks/netperf.js';
+import { netperf, parseNetperf } from '../../src/benchmarks/netperf.js';
+import type { DutConfig } from '../../src/config/schema.js';
+import { type LocalExec, localExec } from '../../src/remote/local-exec.js';
+import { dutConfigIssues, fakeContext, fakeDut, parseDut } from '../helpers/job-context.js';
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/netperf/${name}`, import.meta.url), 'utf8');
 
@@ -65,5 +69,124 @@ describe('parseNetperf on captured outputs', () => {
     expect(() => parseNetperf(sysbench)).toThrow(/^not netperf TCP_RR\/UDP_RR output/);
     const nuttcp = readFileSync(new URL('../fixtures/nuttcp/nuttcp-6.1.2-tcp-receive-native-parse.txt', import.meta.url), 'utf8');
     expect(() => parseNetperf(nuttcp)).toThrow(/^not netperf TCP_RR\/UDP_RR output/);
+  });
+});
+
+describe('netperf jobs', () => {
+  const defaults = { repetitions: { min: 5, max: 5, max_rsd_percent: 0, warmup: false } };
+  const lab = `
+    host: 198.18.3.2
+    lxc_path: /srv/lxc
+    containers: { veth: { name: veth0, address: 198.18.3.10 }, macvlan: { name: macvlan0, address: 198.18.3.11 } }`;
+  const jobsOf = (dut: DutConfig) => {
+    if (!dut.benchmarks.netperf) throw new Error('no netperf in the configuration');
+    return netperf.plan(dut.benchmarks.netperf, dut, defaults);
+  };
+  const job = (bench: string, labels: Record<string, string>) => {
+    const j = jobsOf(parseDut(`${lab}\nbenchmarks: { netperf: ${bench} }`)).find((j) => isDeepStrictEqual(j.labels, labels));
+    if (!j) throw new Error(`no job ${JSON.stringify(labels)}`);
+    return j;
+  };
+  /** The TM client answers with the -k capture of its test and address. */
+  const client: LocalExec = async (argv) => {
+    const test = argv.includes('TCP_RR') ? 'tcp' : 'udp';
+    const where = argv.includes('198.18.3.10') ? 'veth' : 'native';
+    return { stdout: fixture(`netperf-2.7.0-${test}-rr-${where}-keyval.txt`), stderr: '', exitCode: 0 };
+  };
+  const selectors = 'THROUGHPUT,THROUGHPUT_UNITS,TRANSACTION_RATE,PROTOCOL,DIRECTION,REQUEST_SIZE,RESPONSE_SIZE,ELAPSED_TIME';
+
+  it('plans one job per netdev and protocol, default netdevs host plus the configured containers', () => {
+    const jobs = jobsOf(parseDut(`${lab}\nbenchmarks: { netperf: { repetitions: { min: 2, max: 4 } } }`));
+    expect(jobs.map((j) => [j.labels, j.mode, j.netdev, j.trafficTo])).toEqual([
+      [{ mode: 'native', netdev: 'host', protocol: 'tcp' }, 'native', 'host', '198.18.3.2'],
+      [{ mode: 'native', netdev: 'host', protocol: 'udp' }, 'native', 'host', '198.18.3.2'],
+      [{ mode: 'lxc', netdev: 'veth', protocol: 'tcp' }, 'lxc', 'veth', '198.18.3.10'],
+      [{ mode: 'lxc', netdev: 'veth', protocol: 'udp' }, 'lxc', 'veth', '198.18.3.10'],
+      [{ mode: 'lxc', netdev: 'macvlan', protocol: 'tcp' }, 'lxc', 'macvlan', '198.18.3.11'],
+      [{ mode: 'lxc', netdev: 'macvlan', protocol: 'udp' }, 'lxc', 'macvlan', '198.18.3.11'],
+    ]);
+    expect(new Set(jobs.map((j) => j.family))).toEqual(new Set(['edgebench_netperf_rtt_seconds']));
+    expect(jobs[0]?.repetitions).toEqual({ min: 2, max: 4, max_rsd_percent: 3.5, warmup: false });
+  });
+
+  it('sends host traffic to traffic_address and uses the default repetitions when none are set', () => {
+    const dut = parseDut('host: 10.9.0.2\ntraffic_address: 198.18.3.2\nbenchmarks: { netperf: { protocols: [udp] } }');
+    expect(jobsOf(dut).map((j) => [j.labels, j.trafficTo, j.repetitions])).toEqual([
+      [{ mode: 'native', netdev: 'host', protocol: 'udp' }, '198.18.3.2', defaults.repetitions],
+    ]);
+  });
+
+  it('refuses a netdev without its container and a timeout shorter than duration + 5s, naming the keys', () => {
+    expect(
+      dutConfigIssues('host: 198.18.3.2\nbenchmarks: { netperf: { netdevs: [host, macvlan, veth], duration: 30s, timeout: 34s } }'),
+    ).toEqual([
+      { path: 'duts[0].benchmarks.netperf.netdevs[1]', message: expect.stringContaining('needs a container') },
+      { path: 'duts[0].benchmarks.netperf.netdevs[2]', message: expect.stringContaining('needs a container') },
+      { path: 'duts[0].benchmarks.netperf.timeout', message: expect.stringContaining('at least duration + 5s (35s)') },
+    ]);
+  });
+
+  it('runs netserver natively and TCP_RR with 100-byte requests and 200-byte responses: rtt = 1 / transaction rate', async () => {
+    const dut = fakeDut();
+    const ctx = fakeContext(dut.exec, client);
+    const rep = await job('{ duration: 3s }', { mode: 'native', netdev: 'host', protocol: 'tcp' }).runOnce(ctx);
+    expect(rep).toEqual({ values: [1 / 25761.51] });
+    expect(ctx.dutCommands[0]).toMatch(/^netserver -D -p 12865 & echo \$! >\/tmp\/edgebench-/);
+    expect(ctx.dutCommands[1]).toContain(':3241 [0-9A-F]+:0000 0A '); // 12865
+    expect(ctx.localCommands).toEqual([
+      ['netperf', '-H', '198.18.3.2', '-p', '12865', '-t', 'TCP_RR', '-l', '3', '-P', '0', '--', '-r', '100,200', '-k', selectors],
+    ]);
+    expect(dut.processes.map((p) => p.killed)).toEqual([true]);
+  });
+
+  it('runs netserver in the veth container and UDP_RR against its address', async () => {
+    const dut = fakeDut();
+    const ctx = fakeContext(dut.exec, client);
+    const bench = '{ duration: 3s, port: 12866, path: /usr/sbin/netserver, client_path: /opt/netperf }';
+    const rep = await job(bench, { mode: 'lxc', netdev: 'veth', protocol: 'udp' }).runOnce(ctx);
+    expect(rep.values).toEqual([1 / 52345.487]);
+    expect(ctx.dutCommands[0]).toMatch(/^lxc-attach -P \/srv\/lxc -n veth0 -v "EDGEBENCH_JOB=\$EDGEBENCH_JOB" -- \/usr\/sbin\/netserver -D -p 12866 & /);
+    expect(ctx.localCommands[0]?.slice(0, 9)).toEqual(['/opt/netperf', '-H', '198.18.3.10', '-p', '12866', '-t', 'UDP_RR', '-l', '3']);
+    expect(dut.processes.map((p) => p.killed)).toEqual([true]);
+  });
+
+  it('takes the request and response sizes from the configuration', async () => {
+    const ctx = fakeContext(fakeDut().exec, client);
+    await job('{ request_size: 64, response_size: 1024 }', { mode: 'lxc', netdev: 'macvlan', protocol: 'tcp' }).runOnce(ctx);
+    expect(ctx.localCommands[0]).toEqual(expect.arrayContaining(['-H', '198.18.3.11', '-l', '10', '-r', '64,1024']));
+  });
+
+  it.each([
+    ['no netserver listening (exit 255)', 'netperf-2.7.0-tcp-rr-refused-keyval.txt', 255, 'exit_status', 'establish control: are you sure'],
+    ['truncated output', 'netperf-2.7.0-tcp-rr-keyval-truncated.txt', 0, 'parse', 'not netperf TCP_RR/UDP_RR output'],
+    ['a bulk transfer result', 'netperf-2.7.0-tcp-stream-keyval.txt', 0, 'parse', 'throughput is in 10^6bits/s'],
+  ])('kills netserver when the client fails: %s', async (_, name, exitCode, reason, message) => {
+    const dut = fakeDut();
+    const local: LocalExec = async () => ({ stdout: fixture(name), stderr: '', exitCode });
+    const run = job('{}', { mode: 'native', netdev: 'host', protocol: 'tcp' }).runOnce(fakeContext(dut.exec, local));
+    await expect(run).rejects.toMatchObject({ reason, message: expect.stringContaining(message) });
+    expect(dut.processes.map((p) => p.killed)).toEqual([true]);
+  });
+
+  it('kills netserver when the TM has no netperf (tool_missing)', async () => {
+    const dut = fakeDut();
+    const run = job('{ client_path: /nonexistent/edgebench/netperf }', { mode: 'lxc', netdev: 'veth', protocol: 'udp' }).runOnce(
+      fakeContext(dut.exec, localExec),
+    );
+    await expect(run).rejects.toMatchObject({ reason: 'tool_missing', message: expect.stringMatching(/^\/nonexistent\/edgebench\/netperf not found/) });
+    expect(dut.processes.map((p) => p.killed)).toEqual([true]);
+  });
+
+  it('fails as tool_missing, naming the context, when the DUT has no netserver', async () => {
+    const missing = readFileSync(new URL('../fixtures/stream/lxc-attach-tool-missing.txt', import.meta.url), 'utf8');
+    const dut = fakeDut({ exits: () => ({ stdout: '', stderr: missing, exitCode: 127 }) });
+    const ctx = fakeContext(dut.exec, client);
+    const run = job('{}', { mode: 'lxc', netdev: 'macvlan', protocol: 'udp' }).runOnce(ctx);
+    await expect(run).rejects.toMatchObject({
+      reason: 'tool_missing',
+      message: expect.stringMatching(/^netserver not found on DUT d1 \(lxc container macvlan0\): /),
+    });
+    expect(dut.processes.map((p) => p.killed)).toEqual([true]);
+    expect(ctx.localCommands).toEqual([]);
   });
 });

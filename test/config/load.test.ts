@@ -56,7 +56,7 @@ function baseConfig(): RawConfig {
           macvlan: { name: 'ct-macvlan', address: '192.168.1.50' },
           pool: ['pool1', 'pool2', 'pool3', 'pool4'],
         },
-        benchmarks: { sysbench: {} },
+        benchmarks: { sysbench: {}, linpack: {}, stream: {}, nuttcp: {}, netperf: {}, iperf3: {} },
       },
     ],
   };
@@ -67,6 +67,9 @@ function dut0(cfg: RawConfig): RawDut {
   if (!dut) throw new Error('base configuration has no DUT');
   return dut;
 }
+
+/** A benchmark's parameters in the raw configuration. */
+const bench = (name: string) => (cfg: RawConfig) => dut0(cfg).benchmarks[name] as Record<string, unknown>;
 
 function parse(cfg: unknown): Config {
   return parseConfig(stringify(cfg), 'test.yaml');
@@ -349,17 +352,19 @@ describe('parseConfig: invalid values', () => {
     const raw = baseConfig();
     dut0(raw).containers.pool = ['pool1', 'pool2'];
     const issues = issuesOf(raw);
-    expect(issues).toHaveLength(1);
-    expect(issues[0]?.path).toBe('duts[0].benchmarks.sysbench.instances');
-    expect(issues[0]?.message).toContain('4 instances need 4 containers');
-    expect(issues[0]?.message).toContain('which has 2');
+    // sysbench and linpack run 4 instances by default; stream needs one container
+    expect(issues.map((i) => i.path)).toEqual(['duts[0].benchmarks.sysbench.instances', 'duts[0].benchmarks.linpack.instances']);
+    for (const issue of issues) {
+      expect(issue.message).toContain('4 instances need 4 containers');
+      expect(issue.message).toContain('which has 2');
+    }
   });
 
   it('does not need pool containers for native mode only', () => {
     const raw = baseConfig();
     const dut = dut0(raw);
     dut.containers.pool = [];
-    dut.benchmarks.sysbench = { modes: ['native'], instances: [1, 8] };
+    dut.benchmarks = { sysbench: { modes: ['native'], instances: [1, 8] }, linpack: { modes: ['native'], instances: [8] } };
     expect(parse(raw).duts[0]?.benchmarks.sysbench?.instances).toEqual([1, 8]);
   });
 
@@ -494,6 +499,17 @@ describe('parseConfig: shell injection through configuration values', () => {
     ['duts[0].containers.macvlan.address', (c) => dut0(c).containers.macvlan, 'address'],
     ['duts[0].user', dut0, 'user'],
     ['duts[0].name', dut0, 'name'],
+    ['duts[0].traffic_address', dut0, 'traffic_address'],
+    ['duts[0].benchmarks.linpack.path', bench('linpack'), 'path'],
+    ['duts[0].benchmarks.linpack.mpirun', bench('linpack'), 'mpirun'],
+    ['duts[0].benchmarks.stream.path', bench('stream'), 'path'],
+    ['duts[0].benchmarks.nuttcp.path', bench('nuttcp'), 'path'],
+    ['duts[0].benchmarks.nuttcp.client_path', bench('nuttcp'), 'client_path'],
+    ['duts[0].benchmarks.nuttcp.perf_path', bench('nuttcp'), 'perf_path'],
+    ['duts[0].benchmarks.netperf.path', bench('netperf'), 'path'],
+    ['duts[0].benchmarks.netperf.client_path', bench('netperf'), 'client_path'],
+    ['duts[0].benchmarks.iperf3.path', bench('iperf3'), 'path'],
+    ['duts[0].benchmarks.iperf3.client_path', bench('iperf3'), 'client_path'],
   ];
 
   const cases = FIELDS.flatMap(([path, holder, key]) =>
@@ -515,6 +531,17 @@ describe('parseConfig: shell injection through configuration values', () => {
     'duts[0].containers.macvlan.address': '192.168.1.51',
     'duts[0].user': 'bench_user',
     'duts[0].name': 'rpi4-b.2',
+    'duts[0].traffic_address': '10.10.0.1',
+    'duts[0].benchmarks.linpack.path': '/opt/hpcc/bin/hpcc',
+    'duts[0].benchmarks.linpack.mpirun': 'mpirun.openmpi',
+    'duts[0].benchmarks.stream.path': '/usr/lib/lmbench/bin/aarch64-linux-gnu/stream',
+    'duts[0].benchmarks.nuttcp.path': 'nuttcp',
+    'duts[0].benchmarks.nuttcp.client_path': '/usr/local/bin/nuttcp-8.2.2',
+    'duts[0].benchmarks.nuttcp.perf_path': 'perf_6.1',
+    'duts[0].benchmarks.netperf.path': '/usr/bin/netserver',
+    'duts[0].benchmarks.netperf.client_path': 'netperf',
+    'duts[0].benchmarks.iperf3.path': 'iperf3',
+    'duts[0].benchmarks.iperf3.client_path': '/opt/iperf3/bin/iperf3',
   };
 
   it.each(FIELDS)('accepts a benign value for %s (the setter reaches the field)', (path, holder, key) => {

@@ -34,7 +34,9 @@ beforeAll(() => {
   configPath = labUp(name, '--pool', '2');
   configPath = writeVariant('lab.yml', (cfg) => {
     cfg.repetitions = 1;
-    Object.assign((cfg.duts[0] as { benchmarks: { sysbench: object } }).benchmarks.sysbench, { instances: [1, 2], events: 200 });
+    // sysbench only: this file is about the transport, serve-round.test.ts runs every benchmark
+    const lab = cfg.duts[0] as { benchmarks: { sysbench: object } };
+    lab.benchmarks = { sysbench: { ...lab.benchmarks.sysbench, instances: [1, 2], events: 200 } };
   });
   dut = loadConfig(configPath).duts[0] as DutConfig;
   conn = new SshConnection(sshTarget(dut), log);
