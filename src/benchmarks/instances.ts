@@ -3,7 +3,7 @@
 import type { Mode } from '../config/fields.js';
 import type { DutConfig } from '../config/schema.js';
 import { type ExecContext, lxc, native } from '../remote/exec-context.js';
-import type { ParamIssue } from './types.js';
+import type { Job, JobBase, JobContext, ParamIssue, Repetition } from './types.js';
 
 export function instanceContexts(mode: Mode, k: number, dut: DutConfig): ExecContext[] {
   return mode === 'native' ? Array(k).fill(native) : dut.containers.pool.slice(0, k).map((name) => lxc(dut.lxc_path, name));
@@ -22,4 +22,20 @@ export function poolIssues(modes: readonly Mode[], instances: readonly number[],
         },
       ]
     : [];
+}
+
+/** The CPU benchmarks' plan: one job per mode and instance count, labelled mode and instances. */
+export function instanceJobs(
+  base: JobBase,
+  modes: readonly Mode[],
+  instances: readonly number[],
+  dut: DutConfig,
+  runOnce: (ctx: JobContext, where: ExecContext[]) => Promise<Repetition>,
+): Job[] {
+  return modes.flatMap((mode) =>
+    instances.map((k): Job => {
+      const where = instanceContexts(mode, k, dut);
+      return { ...base, mode, netdev: '', labels: { mode, instances: String(k) }, runOnce: (ctx) => runOnce(ctx, where) };
+    }),
+  );
 }

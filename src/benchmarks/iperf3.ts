@@ -11,9 +11,9 @@ import {
   directionsParam,
   durationIssues,
   type Endpoint,
-  endpoint,
   netdevIssues,
   netdevsParam,
+  networkJobs,
   selectedNetdevs,
   toolSeconds,
 } from './netdevs.js';
@@ -146,24 +146,16 @@ async function runOnce(ctx: JobContext, p: Params, ep: Endpoint, dir: Direction,
 }
 
 function plan(p: Params, dut: DutConfig, defaults: Pick<Job, 'repetitions'>): Job[] {
-  return selectedNetdevs(p.netdevs, dut).flatMap((n) => {
-    const ep = endpoint(n, dut);
-    return p.directions.flatMap((dir) =>
-      p.instances.map(
-        (k): Job => ({
-          benchmark: 'iperf3',
-          family: family.name,
-          mode: ep.mode,
-          netdev: n,
-          labels: { mode: ep.mode, netdev: n, direction: dir, instances: String(k) },
-          repetitions: p.repetitions ?? defaults.repetitions,
-          timeoutMs: p.timeout,
-          trafficTo: ep.address,
-          runOnce: (ctx) => runOnce(ctx, p, ep, dir, k),
-        }),
-      ),
-    );
-  });
+  const base = { benchmark: 'iperf3', family: family.name, repetitions: p.repetitions ?? defaults.repetitions, timeoutMs: p.timeout };
+  const variants = p.directions.flatMap((direction) => p.instances.map((k) => ({ direction, k })));
+  return networkJobs(
+    base,
+    selectedNetdevs(p.netdevs, dut),
+    dut,
+    variants,
+    ({ direction, k }) => ({ direction, instances: String(k) }),
+    (ctx, ep, { direction, k }) => runOnce(ctx, p, ep, direction, k),
+  );
 }
 
 export const iperf3: Benchmark<Params> = {

@@ -8,7 +8,7 @@ import { JobError } from '../remote/errors.js';
 import { runParallel } from '../remote/parallel.js';
 import { shellQuote } from '../remote/shell-quote.js';
 import { parsed } from '../remote/tool-failure.js';
-import { instanceContexts, poolIssues } from './instances.js';
+import { instanceJobs, poolIssues } from './instances.js';
 import type { Benchmark, Job } from './types.js';
 
 export type LinpackTool = 'hpcc' | 'hpl' | 'linpack';
@@ -284,23 +284,10 @@ function flopsOf(p: Params, where: string, output: string): number {
 function plan(p: Params, dut: DutConfig, defaults: Pick<Job, 'repetitions'>): Job[] {
   const argv = ['sh', '-c', instanceScript(p)];
   const tool = p.path ?? DEFAULT_PATHS[p.tool];
-  return p.modes.flatMap((m) =>
-    p.instances.map((k): Job => {
-      const ctxs = instanceContexts(m, k, dut);
-      return {
-        benchmark: 'linpack',
-        family: family.name,
-        mode: m,
-        netdev: '',
-        labels: { mode: m, instances: String(k) },
-        repetitions: p.repetitions ?? defaults.repetitions,
-        timeoutMs: p.timeout,
-        runOnce: async (ctx) => ({
-          values: (await runParallel(ctx, ctxs, argv, p.timeout, tool)).map(({ where, output }) => flopsOf(p, where, output)),
-        }),
-      };
-    }),
-  );
+  const base = { benchmark: 'linpack', family: family.name, repetitions: p.repetitions ?? defaults.repetitions, timeoutMs: p.timeout };
+  return instanceJobs(base, p.modes, p.instances, dut, async (ctx, where) => ({
+    values: (await runParallel(ctx, where, argv, p.timeout, tool)).map((run) => flopsOf(p, run.where, run.output)),
+  }));
 }
 
 export const linpack: Benchmark<Params> = {

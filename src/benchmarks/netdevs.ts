@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { Mode } from '../config/fields.js';
 import type { DutConfig } from '../config/schema.js';
 import { type ExecContext, lxc, native } from '../remote/exec-context.js';
-import type { ParamIssue } from './types.js';
+import type { Job, JobBase, JobContext, ParamIssue, Repetition } from './types.js';
 
 export const netdev = z.enum(['host', 'veth', 'macvlan']);
 export type Netdev = z.infer<typeof netdev>;
@@ -61,4 +61,31 @@ export function durationIssues(durationMs: number, timeoutMs: number): ParamIssu
         },
       ]
     : [];
+}
+
+/**
+ * The network benchmarks' plan: one job per netdev and variant (a direction, a protocol, an
+ * instance count), labelled mode and netdev first, its traffic going to the netdev's address.
+ */
+export function networkJobs<V>(
+  base: JobBase,
+  netdevs: readonly Netdev[],
+  dut: DutConfig,
+  variants: readonly V[],
+  labelsOf: (variant: V) => Record<string, string>,
+  runOnce: (ctx: JobContext, ep: Endpoint, variant: V) => Promise<Repetition>,
+): Job[] {
+  return netdevs.flatMap((n) => {
+    const ep = endpoint(n, dut);
+    return variants.map(
+      (v): Job => ({
+        ...base,
+        mode: ep.mode,
+        netdev: n,
+        labels: { mode: ep.mode, netdev: n, ...labelsOf(v) },
+        trafficTo: ep.address,
+        runOnce: (ctx) => runOnce(ctx, ep, v),
+      }),
+    );
+  });
 }

@@ -6,7 +6,7 @@ import type { DutConfig } from '../config/schema.js';
 import { startDutServer } from '../remote/dut-process.js';
 import { ToolReportedError } from '../remote/errors.js';
 import { clientResult } from '../remote/tool-failure.js';
-import { durationIssues, type Endpoint, endpoint, netdevIssues, netdevsParam, selectedNetdevs, toolSeconds } from './netdevs.js';
+import { durationIssues, type Endpoint, netdevIssues, netdevsParam, networkJobs, selectedNetdevs, toolSeconds } from './netdevs.js';
 import type { Benchmark, Job, JobContext, Repetition } from './types.js';
 
 export interface NetperfSample {
@@ -132,22 +132,15 @@ async function runOnce(ctx: JobContext, p: Params, ep: Endpoint, proto: 'tcp' | 
 }
 
 function plan(p: Params, dut: DutConfig, defaults: Pick<Job, 'repetitions'>): Job[] {
-  return selectedNetdevs(p.netdevs, dut).flatMap((n) => {
-    const ep = endpoint(n, dut);
-    return p.protocols.map(
-      (proto): Job => ({
-        benchmark: 'netperf',
-        family: family.name,
-        mode: ep.mode,
-        netdev: n,
-        labels: { mode: ep.mode, netdev: n, protocol: proto },
-        repetitions: p.repetitions ?? defaults.repetitions,
-        timeoutMs: p.timeout,
-        trafficTo: ep.address,
-        runOnce: (ctx) => runOnce(ctx, p, ep, proto),
-      }),
-    );
-  });
+  const base = { benchmark: 'netperf', family: family.name, repetitions: p.repetitions ?? defaults.repetitions, timeoutMs: p.timeout };
+  return networkJobs(
+    base,
+    selectedNetdevs(p.netdevs, dut),
+    dut,
+    p.protocols,
+    (protocol) => ({ protocol }),
+    (ctx, ep, proto) => runOnce(ctx, p, ep, proto),
+  );
 }
 
 export const netperf: Benchmark<Params> = {

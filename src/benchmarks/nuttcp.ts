@@ -11,9 +11,9 @@ import {
   directionsParam,
   durationIssues,
   type Endpoint,
-  endpoint,
   netdevIssues,
   netdevsParam,
+  networkJobs,
   selectedNetdevs,
   toolSeconds,
 } from './netdevs.js';
@@ -159,22 +159,15 @@ async function runOnce(ctx: JobContext, p: Params, ep: Endpoint, dir: Direction)
 }
 
 function plan(p: Params, dut: DutConfig, defaults: Pick<Job, 'repetitions'>): Job[] {
-  return selectedNetdevs(p.netdevs, dut).flatMap((n) => {
-    const ep = endpoint(n, dut);
-    return p.directions.map(
-      (dir): Job => ({
-        benchmark: 'nuttcp',
-        family: family.name,
-        mode: ep.mode,
-        netdev: n,
-        labels: { mode: ep.mode, netdev: n, direction: dir },
-        repetitions: p.repetitions ?? defaults.repetitions,
-        timeoutMs: p.timeout,
-        trafficTo: ep.address,
-        runOnce: (ctx) => runOnce(ctx, p, ep, dir),
-      }),
-    );
-  });
+  const base = { benchmark: 'nuttcp', family: family.name, repetitions: p.repetitions ?? defaults.repetitions, timeoutMs: p.timeout };
+  return networkJobs(
+    base,
+    selectedNetdevs(p.netdevs, dut),
+    dut,
+    p.directions,
+    (direction) => ({ direction }),
+    (ctx, ep, dir) => runOnce(ctx, p, ep, dir),
+  );
 }
 
 export const nuttcp: Benchmark<Params> = {

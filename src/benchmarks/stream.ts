@@ -13,7 +13,7 @@ import { JobError } from '../remote/errors.js';
 import { native, onDut } from '../remote/exec-context.js';
 import { runParallel } from '../remote/parallel.js';
 import { parsed } from '../remote/tool-failure.js';
-import { instanceContexts, poolIssues } from './instances.js';
+import { instanceContexts } from './instances.js';
 import type { Benchmark, Job, JobContext } from './types.js';
 
 const MIB = 1024 * 1024;
@@ -207,6 +207,9 @@ export const stream: Benchmark<Params> = {
   name: 'stream',
   families: [family],
   params,
-  check: (p, dut) => poolIssues(p.modes, [1], dut),
+  check: (p, dut) =>
+    p.modes.includes('lxc') && dut.containers.pool.length === 0
+      ? [{ path: ['modes'], message: 'lxc mode runs in the first pool container: containers.pool is empty' }]
+      : [],
   plan,
 };

@@ -6,7 +6,7 @@ import { duration, mode, positiveInt, repetitions, toolPath } from '../config/fi
 import type { DutConfig } from '../config/schema.js';
 import { runParallel } from '../remote/parallel.js';
 import { parsed } from '../remote/tool-failure.js';
-import { instanceContexts, poolIssues } from './instances.js';
+import { instanceJobs, poolIssues } from './instances.js';
 import type { Benchmark, Job } from './types.js';
 
 const params = z.strictObject({
@@ -59,25 +59,12 @@ const family = {
 
 function plan(p: Params, dut: DutConfig, defaults: Pick<Job, 'repetitions'>): Job[] {
   const argv = [p.path, 'cpu', `--cpu-max-prime=${p.cpu_max_prime}`, `--events=${p.events}`, '--time=0', '--threads=1', 'run'];
-  return p.modes.flatMap((m) =>
-    p.instances.map((k): Job => {
-      const ctxs = instanceContexts(m, k, dut);
-      return {
-        benchmark: 'sysbench',
-        family: family.name,
-        mode: m,
-        netdev: '',
-        labels: { mode: m, instances: String(k) },
-        repetitions: p.repetitions ?? defaults.repetitions,
-        timeoutMs: p.timeout,
-        runOnce: async (ctx) => ({
-          values: (await runParallel(ctx, ctxs, argv, p.timeout)).map(
-            ({ where, output }) => parsed('sysbench', where, output, parseSysbench).totalTimeSeconds,
-          ),
-        }),
-      };
-    }),
-  );
+  const base = { benchmark: 'sysbench', family: family.name, repetitions: p.repetitions ?? defaults.repetitions, timeoutMs: p.timeout };
+  return instanceJobs(base, p.modes, p.instances, dut, async (ctx, where) => ({
+    values: (await runParallel(ctx, where, argv, p.timeout)).map(
+      (run) => parsed('sysbench', run.where, run.output, parseSysbench).totalTimeSeconds,
+    ),
+  }));
 }
 
 export const sysbench: Benchmark<Params> = {

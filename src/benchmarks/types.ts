@@ -56,6 +56,9 @@ export interface Job {
   runOnce(ctx: JobContext): Promise<Repetition>;
 }
 
+/** What every job of a benchmark shares. */
+export type JobBase = Pick<Job, 'benchmark' | 'family' | 'repetitions' | 'timeoutMs'>;
+
 export interface ParamIssue {
   path: (string | number)[];
   message: string;

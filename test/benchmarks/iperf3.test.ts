@@ -1,6 +1,11 @@
 import { readFileSync } from 'node:fs';
+import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { parseIperf3 } from '../../src/benchmarks/iperf3.js';
+import { iperf3, parseIperf3 } from '../../src/benchmarks/iperf3.js';
+import type { DutConfig } from '../../src/config/schema.js';
+import { type LocalExec, localExec } from '../../src/remote/local-exec.js';
+import type { ExecResult } from '../../src/remote/ssh-connection.js';
+import { dutConfigIssues, type FakeDut, fakeContext, fakeDut, parseDut } from '../helpers/job-context.js';
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/iperf3/${name}`, import.meta.url), 'utf8');
 
@@ -77,5 +82,152 @@ describe('parseIperf3 on captured outputs', () => {
     expect(() => parseIperf3(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'))).toThrow(
       /^not an iperf3 -J test result: no valid start/,
     );
+  });
+});
+
+describe('iperf3 jobs', () => {
+  const defaults = { repetitions: { min: 5, max: 5, max_rsd_percent: 0, warmup: false } };
+  const lab = `
+    host: 198.18.3.2
+    lxc_path: /srv/lxc
+    containers: { veth: { name: veth0, address: 198.18.3.10 }, macvlan: { name: macvlan0, address: 198.18.3.11 } }`;
+  const jobsOf = (dut: DutConfig) => {
+    if (!dut.benchmarks.iperf3) throw new Error('no iperf3 in the configuration');
+    return iperf3.plan(dut.benchmarks.iperf3, dut, defaults);
+  };
+  const job = (bench: string, labels: Record<string, string>) => {
+    const j = jobsOf(parseDut(`${lab}\nbenchmarks: { iperf3: ${bench} }`)).find((j) => isDeepStrictEqual(j.labels, labels));
+    if (!j) throw new Error(`no job ${JSON.stringify(labels)}`);
+    return j;
+  };
+  const ok = (name: string): ExecResult => ({ stdout: fixture(name), stderr: '', exitCode: 0 });
+  /** Two clients started together against ports 5201 and 5202: the captured parallel pair. */
+  const pair: LocalExec = async (argv) => ok(argv.includes('5201') ? 'iperf3-3.12-parallel-1.json' : 'iperf3-3.12-parallel-2.json');
+  const killed = (dut: FakeDut) => dut.processes.map((p) => p.killed);
+
+  it('plans one job per netdev, direction and instance count', () => {
+    const jobs = jobsOf(parseDut(`${lab}\nbenchmarks: { iperf3: { netdevs: [host, macvlan], instances: [1, 4] } }`));
+    expect(jobs.map((j) => [j.labels, j.mode, j.netdev, j.trafficTo])).toEqual([
+      [{ mode: 'native', netdev: 'host', direction: 'transmit', instances: '1' }, 'native', 'host', '198.18.3.2'],
+      [{ mode: 'native', netdev: 'host', direction: 'transmit', instances: '4' }, 'native', 'host', '198.18.3.2'],
+      [{ mode: 'native', netdev: 'host', direction: 'receive', instances: '1' }, 'native', 'host', '198.18.3.2'],
+      [{ mode: 'native', netdev: 'host', direction: 'receive', instances: '4' }, 'native', 'host', '198.18.3.2'],
+      [{ mode: 'lxc', netdev: 'macvlan', direction: 'transmit', instances: '1' }, 'lxc', 'macvlan', '198.18.3.11'],
+      [{ mode: 'lxc', netdev: 'macvlan', direction: 'transmit', instances: '4' }, 'lxc', 'macvlan', '198.18.3.11'],
+      [{ mode: 'lxc', netdev: 'macvlan', direction: 'receive', instances: '1' }, 'lxc', 'macvlan', '198.18.3.11'],
+      [{ mode: 'lxc', netdev: 'macvlan', direction: 'receive', instances: '4' }, 'lxc', 'macvlan', '198.18.3.11'],
+    ]);
+    expect(new Set(jobs.map((j) => j.family))).toEqual(new Set(['edgebench_iperf3_throughput_bytes_per_second']));
+  });
+
+  it('defaults to host plus the configured containers, 1, 2 and 4 instances; repetitions override the defaults', () => {
+    const dut = parseDut(`
+      host: 10.9.0.2
+      traffic_address: 198.18.3.2
+      containers: { veth: { name: veth0, address: 198.18.3.10 } }
+      benchmarks: { iperf3: { directions: [receive], repetitions: 7 } }`);
+    const jobs = jobsOf(dut);
+    expect(jobs.map((j) => `${j.netdev} ${j.labels.instances} ${j.trafficTo}`)).toEqual([
+      'host 1 198.18.3.2',
+      'host 2 198.18.3.2',
+      'host 4 198.18.3.2',
+      'veth 1 198.18.3.10',
+      'veth 2 198.18.3.10',
+      'veth 4 198.18.3.10',
+    ]);
+    expect(jobs.every((j) => isDeepStrictEqual(j.repetitions, { min: 7, max: 7, max_rsd_percent: 0, warmup: false }))).toBe(true);
+  });
+
+  it('refuses base_port + instances beyond 65535, a netdev without container and a short timeout, naming the keys', () => {
+    expect(
+      dutConfigIssues(`host: 198.18.3.2\nbenchmarks: { iperf3: { base_port: 65533, instances: [1, 4], netdevs: [veth], timeout: 12s } }`),
+    ).toEqual([
+      { path: 'duts[0].benchmarks.iperf3.netdevs[0]', message: expect.stringContaining('set containers.veth') },
+      { path: 'duts[0].benchmarks.iperf3.timeout', message: expect.stringContaining('at least duration + 5s (15s)') },
+      { path: 'duts[0].benchmarks.iperf3.base_port', message: 'base_port + instances - 1 must be at most 65535' },
+    ]);
+    expect(() => parseDut('host: 198.18.3.2\nbenchmarks: { iperf3: { base_port: 65532, instances: [1, 4] } }')).not.toThrow();
+  });
+
+  it('runs k servers on base_port.. and k clients, the aggregate being the sum of the receiver-side throughputs', async () => {
+    const dut = fakeDut();
+    const ctx = fakeContext(dut.exec, pair);
+    const rep = await job('{ duration: 2s }', { mode: 'native', netdev: 'host', direction: 'receive', instances: '2' }).runOnce(ctx);
+    expect(rep).toEqual({ values: [6651225400.376532 / 8 + 8152009273.3466625 / 8] });
+    expect(ctx.dutCommands.filter((c) => c.includes(' & echo $! >'))).toEqual([
+      expect.stringMatching(/^iperf3 -s -p 5201 & /),
+      expect.stringMatching(/^iperf3 -s -p 5202 & /),
+    ]);
+    expect(ctx.dutCommands.filter((c) => c.includes('/proc/net/tcp'))).toEqual([
+      expect.stringContaining(':1451 [0-9A-F]+:0000 0A '),
+      expect.stringContaining(':1452 [0-9A-F]+:0000 0A '),
+    ]);
+    expect(ctx.localCommands).toEqual([
+      ['iperf3', '-c', '198.18.3.2', '-p', '5201', '-t', '2', '-J'],
+      ['iperf3', '-c', '198.18.3.2', '-p', '5202', '-t', '2', '-J'],
+    ]);
+    expect(killed(dut)).toEqual([true, true]);
+  });
+
+  it('runs the servers in the container and the client with -R when the DUT transmits', async () => {
+    const dut = fakeDut();
+    const ctx = fakeContext(dut.exec, async () => ok('iperf3-3.12-tcp-reverse.json'));
+    const bench = '{ duration: 2s, base_port: 6201, path: /usr/bin/iperf3, client_path: /opt/iperf3 }';
+    const rep = await job(bench, { mode: 'lxc', netdev: 'veth', direction: 'transmit', instances: '1' }).runOnce(ctx);
+    expect(rep.values).toEqual([11256131821.137587 / 8]);
+    expect(ctx.dutCommands[0]).toMatch(
+      /^lxc-attach -P \/srv\/lxc -n veth0 -v "EDGEBENCH_JOB=\$EDGEBENCH_JOB" -- \/usr\/bin\/iperf3 -s -p 6201 & /,
+    );
+    expect(ctx.dutCommands[1]).toMatch(/^lxc-attach -P \/srv\/lxc -n veth0 .*:1839 /s);
+    expect(ctx.localCommands).toEqual([['/opt/iperf3', '-c', '198.18.3.10', '-p', '6201', '-t', '2', '-J', '-R']]);
+    expect(killed(dut)).toEqual([true]);
+  });
+
+  it.each([
+    [
+      'the server is busy (exit 0)',
+      'iperf3-3.12-busy.json',
+      'exit_status',
+      'iperf3 failed: the server is busy running a test. try again later',
+    ],
+    [
+      'connection refused (exit 0)',
+      'iperf3-3.12-refused.json',
+      'exit_status',
+      'iperf3 failed: unable to connect to server: Connection refused',
+    ],
+    ['truncated JSON', 'iperf3-3.12-truncated.json', 'parse', 'not iperf3 -J output: invalid JSON, truncated?'],
+  ])('kills every server when one client fails: %s', async (_, name, reason, message) => {
+    const dut = fakeDut();
+    const ctx = fakeContext(dut.exec, async (argv) => ok(argv.includes('5202') ? name : 'iperf3-3.12-parallel-1.json'));
+    const run = job('{}', { mode: 'lxc', netdev: 'macvlan', direction: 'receive', instances: '2' }).runOnce(ctx);
+    await expect(run).rejects.toMatchObject({ reason, message: expect.stringContaining(message) });
+    expect(ctx.localCommands).toHaveLength(2);
+    expect(killed(dut)).toEqual([true, true]);
+  });
+
+  it('kills every server when the TM has no iperf3 (tool_missing)', async () => {
+    const dut = fakeDut();
+    const run = job('{ client_path: /nonexistent/edgebench/iperf3 }', {
+      mode: 'native',
+      netdev: 'host',
+      direction: 'transmit',
+      instances: '4',
+    }).runOnce(fakeContext(dut.exec, localExec));
+    await expect(run).rejects.toMatchObject({ reason: 'tool_missing', message: expect.stringContaining('not found on the test machine') });
+    expect(killed(dut)).toEqual([true, true, true, true]);
+  });
+
+  it('fails as tool_missing, naming the container, when the DUT has no iperf3, killing the servers already started', async () => {
+    const missing = readFileSync(new URL('../fixtures/stream/lxc-attach-tool-missing.txt', import.meta.url), 'utf8');
+    const dut = fakeDut({ exits: (cmd) => (cmd.includes(' -p 5202 ') ? { stdout: '', stderr: missing, exitCode: 127 } : undefined) });
+    const ctx = fakeContext(dut.exec, pair);
+    const run = job('{}', { mode: 'lxc', netdev: 'veth', direction: 'transmit', instances: '2' }).runOnce(ctx);
+    await expect(run).rejects.toMatchObject({
+      reason: 'tool_missing',
+      message: expect.stringMatching(/^iperf3 not found on DUT d1 \(lxc container veth0\): /),
+    });
+    expect(killed(dut)).toEqual([true, true]);
+    expect(ctx.localCommands).toEqual([]);
   });
 });

@@ -1,7 +1,10 @@
 import { readFileSync } from 'node:fs';
+import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { hpccInput, parseLinpack } from '../../src/benchmarks/linpack.js';
+import { hpccInput, linpack, parseLinpack } from '../../src/benchmarks/linpack.js';
+import type { DutConfig } from '../../src/config/schema.js';
 import { thirdParty } from '../helpers/fixtures.js';
+import { dutConfigIssues, fakeContext, parseDut } from '../helpers/job-context.js';
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/linpack/${name}`, import.meta.url), 'utf8');
 
@@ -175,5 +178,140 @@ describe('hpccInput', () => {
     expect(() => hpccInput(0)).toThrow(RangeError);
     expect(() => hpccInput(1000.5)).toThrow('hpcc problem size must be a positive integer, got 1000.5');
     expect(() => hpccInput(100, 200)).toThrow('hpcc block size must be an integer from 1 to 100, got 200');
+  });
+});
+
+describe('linpack jobs', () => {
+  const defaults = { repetitions: { min: 5, max: 5, max_rsd_percent: 0, warmup: false } };
+  const lab = 'host: 198.18.2.2\nlxc_path: /srv/lxc\ncontainers: { pool: [p0, p1, p2, p3] }';
+  const jobsOf = (dut: DutConfig) => {
+    if (!dut.benchmarks.linpack) throw new Error('no linpack in the configuration');
+    return linpack.plan(dut.benchmarks.linpack, dut, defaults);
+  };
+  const job = (bench: string, labels: Record<string, string>) => {
+    const j = jobsOf(parseDut(`${lab}\nbenchmarks: { linpack: ${bench} }`)).find((j) => isDeepStrictEqual(j.labels, labels));
+    if (!j) throw new Error(`no job ${JSON.stringify(labels)}`);
+    return j;
+  };
+  const framed = (...instances: [number, string][]) =>
+    instances.map(([code, out], i) => `@@edgebench instance ${i} exit ${code}@@\n${out}\n`).join('');
+  const answering = (stdout: string) => fakeContext(async () => ({ stdout, stderr: '', exitCode: 0 }));
+  /** Each `sh -c '…'` instance script in a DUT command, unquoted as the shell reads it. */
+  const scripts = (command: string) =>
+    [...command.matchAll(/sh -c '((?:[^']|'\\'')*)'/g)].map((m) => (m[1] ?? '').replaceAll(`'\\''`, `'`));
+  const native = fixture('hpcc-1.5.0-n1000-native.txt');
+  const lxc = fixture('hpcc-1.5.0-n1000-lxc.txt');
+
+  it('plans one job per mode and instance count, with the contract labels', () => {
+    const jobs = jobsOf(parseDut(`${lab}\nbenchmarks: { linpack: { instances: [1, 4] } }`));
+    expect(jobs.map((j) => j.labels)).toEqual([
+      { mode: 'native', instances: '1' },
+      { mode: 'native', instances: '4' },
+      { mode: 'lxc', instances: '1' },
+      { mode: 'lxc', instances: '4' },
+    ]);
+    expect(jobs.map((j) => [j.mode, j.netdev, j.family, j.trafficTo, j.timeoutMs])).toEqual(
+      Array(4).fill([expect.any(String), '', 'edgebench_linpack_flops', undefined, 600_000]),
+    );
+    expect(jobs.every((j) => isDeepStrictEqual(j.repetitions, defaults.repetitions))).toBe(true);
+    const native = jobsOf(parseDut('host: 198.18.2.2\nbenchmarks: { linpack: { modes: [native], repetitions: 2 } }'));
+    expect(native.map((j) => [j.labels.instances, j.repetitions.max])).toEqual([
+      ['1', 2],
+      ['2', 2],
+      ['4', 2],
+    ]);
+  });
+
+  it('refuses a block size larger than n and lxc mode with too few pool containers, naming the keys', () => {
+    expect(
+      dutConfigIssues('host: 198.18.2.2\ncontainers: { pool: [p0, p1] }\nbenchmarks: { linpack: { n: 100, block_size: 101 } }'),
+    ).toEqual([
+      {
+        path: 'duts[0].benchmarks.linpack.instances',
+        message: expect.stringContaining('4 instances need 4 containers in containers.pool, which has 2'),
+      },
+      { path: 'duts[0].benchmarks.linpack.block_size', message: 'must be at most n (100)' },
+    ]);
+    expect(() =>
+      parseDut('host: 198.18.2.2\ncontainers: { pool: [p0, p1] }\nbenchmarks: { linpack: { n: 100, block_size: 100, instances: [2] } }'),
+    ).not.toThrow();
+    expect(() => parseDut('host: 198.18.2.2\nbenchmarks: { linpack: { modes: [native], instances: [16] } }')).not.toThrow();
+  });
+
+  it('runs k hpcc instances natively, each in a fresh directory with its own hpccinf.txt, and returns FLOP/s per instance', async () => {
+    const ctx = answering(framed([0, native], [0, native]));
+    const rep = await job('{}', { mode: 'native', instances: '2' }).runOnce(ctx);
+    expect(rep).toEqual({ values: [2656330000, 2656330000] }); // HPL_Tflops=0.00265633
+    expect(ctx.dutCommands).toHaveLength(1);
+    const [script, ...others] = scripts(ctx.dutCommands[0] ?? '');
+    expect(others).toEqual([script]);
+    expect(ctx.dutCommands[0]).not.toContain('lxc-attach');
+    expect(script).toBe(
+      [
+        'd=$(mktemp -d /tmp/edgebench-linpack.XXXXXX) || exit 125',
+        'cd "$d" || exit 125',
+        `printf '%s' '${hpccInput(1000, 64)}' >hpccinf.txt`,
+        'OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 mpirun -np 1 hpcc 2>&1',
+        'rc=$?',
+        'cat hpccoutf.txt 2>/dev/null',
+        'cd / && rm -rf "$d"',
+        'exit $rc',
+      ].join('\n'),
+    );
+    expect(script).toContain('\n1000         Ns\n');
+  });
+
+  it('runs lxc instances one per pool container', async () => {
+    const ctx = answering(framed([0, lxc], [0, lxc], [0, lxc], [0, lxc]));
+    const rep = await job('{}', { mode: 'lxc', instances: '4' }).runOnce(ctx);
+    expect(rep.values).toEqual([2558590000, 2558590000, 2558590000, 2558590000]);
+    for (const c of ['p0', 'p1', 'p2', 'p3'])
+      expect(ctx.dutCommands[0]).toContain(`lxc-attach -P /srv/lxc -n ${c} -v "EDGEBENCH_JOB=$EDGEBENCH_JOB" -- sh -c '`);
+  });
+
+  it('fails as parse when hpcc solved another N than the configured n, which its script asked for', async () => {
+    const ctx = answering(framed([0, native]));
+    const bench = '{ n: 2000, block_size: 128, mpirun: /opt/mpi/bin/mpirun, path: /opt/hpcc }';
+    await expect(job(bench, { mode: 'native', instances: '1' }).runOnce(ctx)).rejects.toMatchObject({
+      reason: 'parse',
+      message: 'hpcc on DUT d1 (native) solved N = 1000, not the configured 2000: was its input file read?',
+      output: native,
+    });
+    const script = scripts(ctx.dutCommands[0] ?? '')[0];
+    expect(script).toContain(`printf '%s' '${hpccInput(2000, 128)}' >hpccinf.txt`);
+    expect(script).toContain('\n2000         Ns\n');
+    expect(script).toContain('OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 /opt/mpi/bin/mpirun -np 1 /opt/hpcc 2>&1');
+  });
+
+  it.each([
+    ['hpcc-1.5.0-no-input.txt', 'HPL WARNING from process # 0, on line 313 of function HPL_pdinfo: "cannot open file hpccinf.txt"'],
+    ['hpcc-1.5.0-n1000-residual-failed.txt', 'HPL residual check FAILED for N=1000'],
+    ['hpcc-1.5.0-n1000-truncated.txt', 'hpcc output has no HPL result line'],
+  ])('fails as parse on %s', async (name, message) => {
+    const run = job('{}', { mode: 'lxc', instances: '2' }).runOnce(answering(framed([0, lxc], [0, fixture(name)])));
+    await expect(run).rejects.toMatchObject({
+      reason: 'parse',
+      message: expect.stringContaining(`hpcc on DUT d1 (lxc container p1): ${message}`),
+    });
+  });
+
+  it('classifies a missing tool and a failing mpirun, naming the context', async () => {
+    const missing = job('{}', { mode: 'native', instances: '1' }).runOnce(answering(framed([127, fixture('busybox-sh-tool-missing.txt')])));
+    await expect(missing).rejects.toMatchObject({
+      reason: 'tool_missing',
+      message: 'hpcc not found on DUT d1 (native): ash: nosuchtool-hpcc: not found',
+    });
+    const down = job('{}', { mode: 'lxc', instances: '1' }).runOnce(answering(framed([1, fixture('hpcc-1.5.0-lxc-loopback-down.txt')])));
+    await expect(down).rejects.toMatchObject({
+      reason: 'exit_status',
+      message: expect.stringMatching(/^hpcc exited with 1 on DUT d1 \(lxc container p0\): /),
+    });
+  });
+
+  it('runs the classic linpack program as it is, its N being its own', async () => {
+    const ctx = answering(framed([0, fixture('linpackc-dp-unroll-native.txt')]));
+    const rep = await job('{ tool: linpack, path: /root/linpack }', { mode: 'native', instances: '1' }).runOnce(ctx);
+    expect(rep.values).toEqual([3581463000]);
+    expect(scripts(ctx.dutCommands[0] ?? '')).toEqual(['/root/linpack 2>&1']);
   });
 });

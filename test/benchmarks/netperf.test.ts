@@ -145,7 +145,9 @@ describe('netperf jobs', () => {
     const bench = '{ duration: 3s, port: 12866, path: /usr/sbin/netserver, client_path: /opt/netperf }';
     const rep = await job(bench, { mode: 'lxc', netdev: 'veth', protocol: 'udp' }).runOnce(ctx);
     expect(rep.values).toEqual([1 / 52345.487]);
-    expect(ctx.dutCommands[0]).toMatch(/^lxc-attach -P \/srv\/lxc -n veth0 -v "EDGEBENCH_JOB=\$EDGEBENCH_JOB" -- \/usr\/sbin\/netserver -D -p 12866 & /);
+    expect(ctx.dutCommands[0]).toMatch(
+      /^lxc-attach -P \/srv\/lxc -n veth0 -v "EDGEBENCH_JOB=\$EDGEBENCH_JOB" -- \/usr\/sbin\/netserver -D -p 12866 & /,
+    );
     expect(ctx.localCommands[0]?.slice(0, 9)).toEqual(['/opt/netperf', '-H', '198.18.3.10', '-p', '12866', '-t', 'UDP_RR', '-l', '3']);
     expect(dut.processes.map((p) => p.killed)).toEqual([true]);
   });
@@ -173,7 +175,10 @@ describe('netperf jobs', () => {
     const run = job('{ client_path: /nonexistent/edgebench/netperf }', { mode: 'lxc', netdev: 'veth', protocol: 'udp' }).runOnce(
       fakeContext(dut.exec, localExec),
     );
-    await expect(run).rejects.toMatchObject({ reason: 'tool_missing', message: expect.stringMatching(/^\/nonexistent\/edgebench\/netperf not found/) });
+    await expect(run).rejects.toMatchObject({
+      reason: 'tool_missing',
+      message: expect.stringMatching(/^\/nonexistent\/edgebench\/netperf not found/),
+    });
     expect(dut.processes.map((p) => p.killed)).toEqual([true]);
   });
 

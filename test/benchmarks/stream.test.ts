@@ -1,6 +1,9 @@
 import { readFileSync } from 'node:fs';
+import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { parseCacheSizes, parseStream, STREAM_KERNELS } from '../../src/benchmarks/stream.js';
+import { parseCacheSizes, parseStream, STREAM_KERNELS, stream } from '../../src/benchmarks/stream.js';
+import type { DutConfig } from '../../src/config/schema.js';
+import { dutConfigIssues, fakeContext, parseDut } from '../helpers/job-context.js';
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/stream/${name}`, import.meta.url), 'utf8');
 
@@ -119,5 +122,143 @@ describe('parseCacheSizes', () => {
     expect(() => parseCacheSizes(fixture('lmbench-3.0-a9-stream-native.txt'))).toThrow(
       'not a cache size list: "STREAM copy latency: 0.81 nanoseconds"',
     );
+  });
+});
+
+describe('stream jobs', () => {
+  const defaults = { repetitions: { min: 5, max: 5, max_rsd_percent: 0, warmup: false } };
+  const lab = 'host: 198.18.1.2\nlxc_path: /srv/lxc\ncontainers: { pool: [p0, p1] }';
+  const S = '/usr/lib/lmbench/bin/x86_64-linux-gnu/stream';
+  const jobsOf = (dut: DutConfig) => {
+    if (!dut.benchmarks.stream) throw new Error('no stream in the configuration');
+    return stream.plan(dut.benchmarks.stream, dut, defaults);
+  };
+  const job = (bench: string, labels: Record<string, string>) => {
+    const j = jobsOf(parseDut(`${lab}\nbenchmarks: { stream: ${bench} }`)).find((j) => isDeepStrictEqual(j.labels, labels));
+    if (!j) throw new Error(`no job ${JSON.stringify(labels)}`);
+    return j;
+  };
+  const framed = (code: number, out: string) => `@@edgebench instance 0 exit ${code}@@\n${out}\n`;
+  const CACHES = 'cat /sys/devices/system/cpu/cpu0/cache/index*/size 2>&1';
+  /** A DUT whose stream prints `out` and whose cpu0 caches are those captured (largest 32 MiB). */
+  const dut = (out: string, code = 0, caches = fixture('sysfs-cache-sizes.txt')) =>
+    fakeContext(async (cmd) =>
+      cmd === CACHES ? { stdout: caches, stderr: '', exitCode: 0 } : { stdout: framed(code, out), stderr: '', exitCode: 0 },
+    );
+  const env = `env 'ENOUGH=100000' 'TIMING_O=0' 'LOOP_O=0'`;
+  const GB = 1e6; // lmbench's MB/sec
+
+  it('plans one job per mode and suite, labelled with the first kernel of the suite', () => {
+    const jobs = jobsOf(parseDut(`${lab}\nbenchmarks: { stream: {} }`));
+    expect(jobs.map((j) => [j.labels, j.mode, j.netdev, j.family, j.trafficTo])).toEqual([
+      [{ mode: 'native', suite: 'stream', kernel: 'copy' }, 'native', '', 'edgebench_stream_bandwidth_bytes_per_second', undefined],
+      [{ mode: 'native', suite: 'stream2', kernel: 'fill' }, 'native', '', 'edgebench_stream_bandwidth_bytes_per_second', undefined],
+      [{ mode: 'lxc', suite: 'stream', kernel: 'copy' }, 'lxc', '', 'edgebench_stream_bandwidth_bytes_per_second', undefined],
+      [{ mode: 'lxc', suite: 'stream2', kernel: 'fill' }, 'lxc', '', 'edgebench_stream_bandwidth_bytes_per_second', undefined],
+    ]);
+    expect(jobs.every((j) => isDeepStrictEqual(j.repetitions, defaults.repetitions) && j.timeoutMs === 300_000)).toBe(true);
+    const own = jobsOf(parseDut('host: 198.18.1.2\nbenchmarks: { stream: { modes: [native], suites: [stream2], repetitions: 3 } }'));
+    expect(own.map((j) => [j.labels, j.repetitions.min, j.repetitions.max])).toEqual([
+      [{ mode: 'native', suite: 'stream2', kernel: 'fill' }, 3, 3],
+    ]);
+  });
+
+  it('refuses lxc mode without a pool container', () => {
+    expect(dutConfigIssues('host: 198.18.1.2\nbenchmarks: { stream: { modes: [native, lxc] } }')).toEqual([
+      { path: 'duts[0].benchmarks.stream.modes', message: 'lxc mode runs in the first pool container: containers.pool is empty' },
+    ]);
+    expect(() => parseDut('host: 198.18.1.2\nbenchmarks: { stream: { modes: [native] } }')).not.toThrow();
+  });
+
+  it('names modes, a key stream has, when lxc mode has no pool container', () => {
+    expect(dutConfigIssues('host: 198.18.1.2\nbenchmarks: { stream: { modes: [native, lxc] } }').map((i) => i.path)).toEqual([
+      'duts[0].benchmarks.stream.modes',
+    ]);
+  });
+
+  it('runs stream natively with -M = 3 x array_mib, and returns all four kernels: its own in values, the others in extra', async () => {
+    const ctx = dut(fixture('lmbench-3.0-a9-stream-native.txt'));
+    const rep = await job(`{ array_mib: 100, path: ${S} }`, { mode: 'native', suite: 'stream', kernel: 'copy' }).runOnce(ctx);
+    expect(rep).toEqual({
+      values: [19670.11 * GB],
+      extra: [
+        { family: 'edgebench_stream_bandwidth_bytes_per_second', labels: { kernel: 'scale' }, value: 21399.38 * GB },
+        { family: 'edgebench_stream_bandwidth_bytes_per_second', labels: { kernel: 'add' }, value: 20147.96 * GB },
+        { family: 'edgebench_stream_bandwidth_bytes_per_second', labels: { kernel: 'triad' }, value: 22384.67 * GB },
+      ],
+    });
+    expect(ctx.dutCommands).toHaveLength(1); // a fixed size reads no cache sizes
+    expect(ctx.dutCommands[0]).toContain(`( ( ${env} ${S} -M 300M\n)`);
+  });
+
+  it('sizes auto arrays at 4 x the largest cache, read once per job, and passes -v 2 for stream2 in the pool container', async () => {
+    const ctx = dut(fixture('lmbench-3.0-a9-stream2-lxc.txt'));
+    const j = job('{}', { mode: 'lxc', suite: 'stream2', kernel: 'fill' });
+    const rep = await j.runOnce(ctx);
+    expect(rep).toEqual({
+      values: [14246.74 * GB],
+      extra: [
+        { family: 'edgebench_stream_bandwidth_bytes_per_second', labels: { kernel: 'copy' }, value: 26231.12 * GB },
+        { family: 'edgebench_stream_bandwidth_bytes_per_second', labels: { kernel: 'daxpy' }, value: 37582.94 * GB },
+        { family: 'edgebench_stream_bandwidth_bytes_per_second', labels: { kernel: 'sum' }, value: 9614.46 * GB },
+      ],
+    });
+    // 32768K is the largest cache: 4 x 32 MiB per array, three arrays
+    expect(ctx.dutCommands[0]).toBe(CACHES);
+    expect(ctx.dutCommands[1]).toContain(`lxc-attach -P /srv/lxc -n p0 -v "EDGEBENCH_JOB=$EDGEBENCH_JOB" -- ${env} stream -v 2 -M 384M\n`);
+    expect(ctx.dutCommands[1]).not.toContain(' -n p1 ');
+    await j.runOnce(ctx);
+    expect(ctx.dutCommands.filter((c) => c === CACHES)).toHaveLength(1);
+  });
+
+  it('takes cache_multiple for auto sizing', async () => {
+    const ctx = dut(fixture('lmbench-3.0-a9-stream-native.txt'));
+    await job('{ cache_multiple: 2 }', { mode: 'native', suite: 'stream', kernel: 'copy' }).runOnce(ctx);
+    expect(ctx.dutCommands[1]).toContain(`${env} stream -M 192M\n`);
+  });
+
+  it('fails as parse, asking for array_mib, when the DUT shows no cache sizes', async () => {
+    const ctx = dut(fixture('lmbench-3.0-a9-stream-native.txt'), 0, fixture('sysfs-cache-sizes-missing.txt'));
+    await expect(job('{}', { mode: 'native', suite: 'stream', kernel: 'copy' }).runOnce(ctx)).rejects.toMatchObject({
+      reason: 'parse',
+      message: expect.stringMatching(
+        /^stream on DUT d1 \(native\): cannot size the arrays from the CPU caches \(not a cache size list: .*\): set array_mib$/,
+      ),
+    });
+    expect(ctx.dutCommands).toEqual([CACHES]);
+  });
+
+  it('fails as parse when the output is of the other suite, truncated or of a zero-length array', async () => {
+    const run = (name: string) =>
+      job('{ array_mib: 32 }', { mode: 'native', suite: 'stream2', kernel: 'fill' }).runOnce(dut(fixture(name)));
+    await expect(run('lmbench-3.0-a9-stream-native.txt')).rejects.toMatchObject({
+      reason: 'parse',
+      message: 'stream on DUT d1 (native) printed stream, not stream2',
+    });
+    await expect(run('lmbench-3.0-a9-stream-truncated.txt')).rejects.toMatchObject({
+      reason: 'parse',
+      message: expect.stringContaining('truncated?'),
+    });
+    await expect(run('lmbench-3.0-a9-stream-bad-size.txt')).rejects.toMatchObject({
+      reason: 'parse',
+      message: expect.stringContaining('measured nothing'),
+    });
+  });
+
+  it('classifies a missing tool and a rejected option, naming the context', async () => {
+    const missing = job('{ array_mib: 32 }', { mode: 'lxc', suite: 'stream', kernel: 'copy' }).runOnce(
+      dut(fixture('lxc-attach-tool-missing.txt'), 127),
+    );
+    await expect(missing).rejects.toMatchObject({
+      reason: 'tool_missing',
+      message: expect.stringMatching(/^stream not found on DUT d1 \(lxc container p0\): lxc-attach: /),
+    });
+    const bad = job('{ array_mib: 32 }', { mode: 'native', suite: 'stream', kernel: 'copy' }).runOnce(
+      dut(fixture('lmbench-3.0-a9-stream-bad-option.txt'), 255),
+    );
+    await expect(bad).rejects.toMatchObject({
+      reason: 'exit_status',
+      message: expect.stringMatching(/^stream exited with 255 on DUT d1 \(native\): Usage: /),
+    });
   });
 });

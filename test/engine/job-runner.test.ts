@@ -12,7 +12,10 @@ const ctx = fakeContext(async () => {
 });
 
 /** A job whose repetitions return the given results in turn (an Error is thrown). */
-function job(results: (Repetition | Error)[], repetitions = { min: results.length, max: results.length, max_rsd_percent: 0, warmup: false }): Job {
+function job(
+  results: (Repetition | Error)[],
+  repetitions = { min: results.length, max: results.length, max_rsd_percent: 0, warmup: false },
+): Job {
   let i = 0;
   return {
     benchmark: 'nuttcp',
