@@ -8,8 +8,9 @@ packages=(
   iproute2 lxc dropbear-bin busybox openssh-client procps psmisc
   # benchmark tools, on the DUT side (the lab's DUTs share this host's /usr) and the TM side
   sysbench iperf3 nuttcp netperf lmbench hpcc linux-perf
-  # promtool and the real Prometheus for the tests
-  prometheus
+  # promtool, the real Prometheus and Alertmanager for the tests; docker-compose only checks the
+  # compose file (this machine has no Docker engine)
+  prometheus prometheus-alertmanager docker-compose
 )
 
 missing=()
