@@ -100,7 +100,7 @@ export function overheadTrends(): Dashboard {
           .expr(`ALERTS{alertstate="firing", ${dutMatcher}}`)
           .step('60s')
           .titleFormat('{{alertname}}')
-          .textFormat('{{dut}} {{netdev}} {{direction}} severity={{severity}}')
+          .textFormat('{{dut}} {{benchmark}} {{netdev}} {{direction}} severity={{severity}}')
           .tagKeys('alertname,severity'),
       ),
   );

@@ -1,5 +1,6 @@
 // One round of every benchmark end to end: build a lab with its DUT link shaped to 100 Mbit/s,
-// serve, wait for the round, read /metrics, check it with the real promtool, and tear the lab
+// serve, wait for the round, read /metrics, check it with the real promtool, run every dashboard
+// panel's query against a real Prometheus that scraped it with the shipped rules, and tear the lab
 // down leaving nothing behind.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -7,8 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
+import { panelQueries } from '../grafana/panel-queries.js';
 import { parseExposition, type Sample } from '../helpers/exposition.js';
-import { cli, freePort, labDown, labName, labRoot, labUp, liveProcesses, requireRoot, waitFor } from '../helpers/lab.js';
+import { cli, freePort, labDown, labName, labRoot, labUp, liveProcesses, repoRoot, requireRoot, waitFor } from '../helpers/lab.js';
+import { query, type Server, startPrometheus } from '../helpers/prometheus.js';
 
 requireRoot('the end-to-end test');
 const name = labName('e');
@@ -18,6 +21,7 @@ let serveProc: ChildProcess | undefined;
 let metricsText = '';
 let samples: Sample[] = [];
 let serveLog = '';
+let prometheus: Server | undefined;
 
 /** The servers and clients a round starts, on the DUT or the TM: none may outlive its job. */
 const benchmarkProcesses = () => liveProcesses((c) => /^(\S*\/)?(nuttcp|netserver|netperf|iperf3|perf|hpcc|mpirun|sysbench) /.test(c));
@@ -41,6 +45,8 @@ beforeAll(async () => {
   const file = join(work, 'edgebench.yml');
   writeFileSync(file, stringify(cfg));
 
+  const ruleFiles = ['edgebench-recording.yml', 'edgebench-alerts.yml'].map((f) => join(repoRoot, 'prometheus/rules', f));
+  prometheus = await startPrometheus({ dir: join(work, 'prometheus'), target: `127.0.0.1:${port}`, ruleFiles });
   serveProc = spawn(process.execPath, [cli, 'serve', '-c', file], { stdio: ['ignore', 'ignore', 'pipe'] });
   serveProc.stderr?.on('data', (d) => {
     serveLog += d;
@@ -57,6 +63,7 @@ beforeAll(async () => {
 
 afterAll(() => {
   serveProc?.kill('SIGKILL');
+  prometheus?.stop();
   labDown(name); // idempotent: the last test already tore it down unless something failed before it
 });
 
@@ -231,6 +238,27 @@ describe(`edgebench serve against lab ${name}`, () => {
     for (const family of [...results, ...results.map((r) => `${r}_stddev`), ...bookkeeping]) {
       expect(typed, family).toContain(family);
     }
+  });
+
+  describe('every dashboard panel query, run by a real Prometheus that scraped the round with the shipped rules', () => {
+    beforeAll(async () => {
+      // a few scrapes and rule evaluations after the round: increase() needs two samples
+      await waitFor('the recorded ratios in Prometheus', 60_000, async () => {
+        const r = await query(
+          prometheus?.url as string,
+          'count_over_time(dut:edgebench_nuttcp_goodput_bytes_per_second:lxc_vs_native_ratio[1m])',
+        );
+        return r.some((x) => Number(x.value[1]) >= 3) ? true : undefined;
+      });
+    }, 90_000);
+
+    it.each(panelQueries().map((q) => [`${q.dashboard} / ${q.panel} / ${q.refId}`, q] as const))('%s returns data', async (_, q) => {
+      const result = await query(prometheus?.url as string, q.expr);
+      // perf counts are absent where the kernel does not count the events (this VM): then, and only then, no data
+      const countsPerf = find('edgebench_perf_supported', { dut }).some((s) => s.value === 1);
+      if (q.needsPerfCounters && !countsPerf) expect(result).toEqual([]);
+      else expect(result.length, q.expr).toBeGreaterThan(0);
+    });
   });
 
   it('passes promtool check metrics with nothing to report', () => {
