@@ -40,12 +40,15 @@ export class Scheduler {
   }
 
   private async every(dut: DutConfig, intervalMs: number): Promise<void> {
+    if (this.abort.signal.aborted) return;
     const started = Date.now();
     await this.trigger(dut);
     if (this.abort.signal.aborted) return;
-    const next = new Date(Math.max(Date.now() + 10, started + intervalMs));
-    const job = scheduleLib.scheduleJob(next, () => void this.every(dut, intervalMs));
+    const again = () => void this.every(dut, intervalMs);
+    // node-schedule refuses a date already past (null): a round that overran starts the next at once
+    const job = started + intervalMs > Date.now() + 100 ? scheduleLib.scheduleJob(new Date(started + intervalMs), again) : null;
     if (job) this.timers.set(dut.name, job);
+    else setImmediate(again);
   }
 
   private trigger(dut: DutConfig): Promise<void> {
