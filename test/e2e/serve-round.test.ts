@@ -242,14 +242,12 @@ describe(`edgebench serve against lab ${name}`, () => {
 
   describe('every dashboard panel query, run by a real Prometheus that scraped the round with the shipped rules', () => {
     beforeAll(async () => {
-      // a few scrapes and rule evaluations after the round: increase() needs two samples
-      await waitFor('the recorded ratios in Prometheus', 60_000, async () => {
-        const r = await query(
-          prometheus?.url as string,
-          'count_over_time(dut:edgebench_nuttcp_goodput_bytes_per_second:lxc_vs_native_ratio[1m])',
-        );
-        return r.some((x) => Number(x.value[1]) >= 3) ? true : undefined;
+      // scrapes after the round's end (its bookkeeping is written then), and rule evaluations on them
+      await waitFor('two scrapes of the completed round in Prometheus', 60_000, async () => {
+        const r = await query(prometheus?.url as string, `count_over_time(edgebench_round_duration_seconds{dut="${dut}"}[1m])`);
+        return r.some((x) => Number(x.value[1]) >= 2) ? true : undefined;
       });
+      await new Promise((r) => setTimeout(r, 4_000));
     }, 90_000);
 
     it.each(panelQueries().map((q) => [`${q.dashboard} / ${q.panel} / ${q.refId}`, q] as const))('%s returns data', async (_, q) => {
