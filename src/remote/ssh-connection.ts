@@ -199,7 +199,7 @@ export class SshConnection {
     }
     try {
       const res = await this.run(client, killScript(jobId), { timeoutMs: KILL_TIMEOUT_MS });
-      this.log.info({ dut: this.target.dut, jobId, killed: Number(res.stdout.trim()) }, 'killed remote processes');
+      this.log.debug({ dut: this.target.dut, jobId, killed: Number(res.stdout.trim()) }, 'killed remote processes');
     } catch (err) {
       this.log.warn({ dut: this.target.dut, jobId, err: (err as Error).message }, 'could not kill remote processes');
     }

@@ -5,7 +5,7 @@ import { iperf3, parseIperf3 } from '../../src/benchmarks/iperf3.js';
 import type { DutConfig } from '../../src/config/schema.js';
 import { type LocalExec, localExec } from '../../src/remote/local-exec.js';
 import type { ExecResult } from '../../src/remote/ssh-connection.js';
-import { dutConfigIssues, type FakeDut, fakeContext, fakeDut, parseDut } from '../helpers/job-context.js';
+import { dutConfigIssues, type FakeDut, fakeContext, fakeDut, jobOn, parseDut, planOn } from '../helpers/job-context.js';
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/iperf3/${name}`, import.meta.url), 'utf8');
 
@@ -86,20 +86,12 @@ describe('parseIperf3 on captured outputs', () => {
 });
 
 describe('iperf3 jobs', () => {
-  const defaults = { repetitions: { min: 5, max: 5, max_rsd_percent: 0, warmup: false } };
   const lab = `
     host: 198.18.3.2
     lxc_path: /srv/lxc
     containers: { veth: { name: veth0, address: 198.18.3.10 }, macvlan: { name: macvlan0, address: 198.18.3.11 } }`;
-  const jobsOf = (dut: DutConfig) => {
-    if (!dut.benchmarks.iperf3) throw new Error('no iperf3 in the configuration');
-    return iperf3.plan(dut.benchmarks.iperf3, dut, defaults);
-  };
-  const job = (bench: string, labels: Record<string, string>) => {
-    const j = jobsOf(parseDut(`${lab}\nbenchmarks: { iperf3: ${bench} }`)).find((j) => isDeepStrictEqual(j.labels, labels));
-    if (!j) throw new Error(`no job ${JSON.stringify(labels)}`);
-    return j;
-  };
+  const jobsOf = (dut: DutConfig) => planOn(iperf3, dut);
+  const job = (bench: string, labels: Record<string, string>) => jobOn(iperf3, lab, bench, labels);
   const ok = (name: string): ExecResult => ({ stdout: fixture(name), stderr: '', exitCode: 0 });
   /** Two clients started together against ports 5201 and 5202: the captured parallel pair. */
   const pair: LocalExec = async (argv) => ok(argv.includes('5201') ? 'iperf3-3.12-parallel-1.json' : 'iperf3-3.12-parallel-2.json');

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { hpccInput, linpack, parseLinpack } from '../../src/benchmarks/linpack.js';
 import type { DutConfig } from '../../src/config/schema.js';
 import { thirdParty } from '../helpers/fixtures.js';
-import { dutConfigIssues, fakeContext, parseDut } from '../helpers/job-context.js';
+import { dutConfigIssues, FIVE_REPETITIONS, fakeContext, jobOn, parseDut, planOn } from '../helpers/job-context.js';
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/linpack/${name}`, import.meta.url), 'utf8');
 
@@ -182,17 +182,9 @@ describe('hpccInput', () => {
 });
 
 describe('linpack jobs', () => {
-  const defaults = { repetitions: { min: 5, max: 5, max_rsd_percent: 0, warmup: false } };
   const lab = 'host: 198.18.2.2\nlxc_path: /srv/lxc\ncontainers: { pool: [p0, p1, p2, p3] }';
-  const jobsOf = (dut: DutConfig) => {
-    if (!dut.benchmarks.linpack) throw new Error('no linpack in the configuration');
-    return linpack.plan(dut.benchmarks.linpack, dut, defaults);
-  };
-  const job = (bench: string, labels: Record<string, string>) => {
-    const j = jobsOf(parseDut(`${lab}\nbenchmarks: { linpack: ${bench} }`)).find((j) => isDeepStrictEqual(j.labels, labels));
-    if (!j) throw new Error(`no job ${JSON.stringify(labels)}`);
-    return j;
-  };
+  const jobsOf = (dut: DutConfig) => planOn(linpack, dut);
+  const job = (bench: string, labels: Record<string, string>) => jobOn(linpack, lab, bench, labels);
   const framed = (...instances: [number, string][]) =>
     instances.map(([code, out], i) => `@@edgebench instance ${i} exit ${code}@@\n${out}\n`).join('');
   const answering = (stdout: string) => fakeContext(async () => ({ stdout, stderr: '', exitCode: 0 }));
@@ -213,7 +205,7 @@ describe('linpack jobs', () => {
     expect(jobs.map((j) => [j.mode, j.netdev, j.family, j.trafficTo, j.timeoutMs])).toEqual(
       Array(4).fill([expect.any(String), '', 'edgebench_linpack_flops', undefined, 600_000]),
     );
-    expect(jobs.every((j) => isDeepStrictEqual(j.repetitions, defaults.repetitions))).toBe(true);
+    expect(jobs.every((j) => isDeepStrictEqual(j.repetitions, FIVE_REPETITIONS.repetitions))).toBe(true);
     const native = jobsOf(parseDut('host: 198.18.2.2\nbenchmarks: { linpack: { modes: [native], repetitions: 2 } }'));
     expect(native.map((j) => [j.labels.instances, j.repetitions.max])).toEqual([
       ['1', 2],

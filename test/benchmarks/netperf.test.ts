@@ -1,10 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { netperf, parseNetperf } from '../../src/benchmarks/netperf.js';
 import type { DutConfig } from '../../src/config/schema.js';
 import { type LocalExec, localExec } from '../../src/remote/local-exec.js';
-import { dutConfigIssues, fakeContext, fakeDut, parseDut } from '../helpers/job-context.js';
+import { dutConfigIssues, FIVE_REPETITIONS, fakeContext, fakeDut, jobOn, parseDut, planOn } from '../helpers/job-context.js';
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/netperf/${name}`, import.meta.url), 'utf8');
 
@@ -73,20 +72,12 @@ describe('parseNetperf on captured outputs', () => {
 });
 
 describe('netperf jobs', () => {
-  const defaults = { repetitions: { min: 5, max: 5, max_rsd_percent: 0, warmup: false } };
   const lab = `
     host: 198.18.3.2
     lxc_path: /srv/lxc
     containers: { veth: { name: veth0, address: 198.18.3.10 }, macvlan: { name: macvlan0, address: 198.18.3.11 } }`;
-  const jobsOf = (dut: DutConfig) => {
-    if (!dut.benchmarks.netperf) throw new Error('no netperf in the configuration');
-    return netperf.plan(dut.benchmarks.netperf, dut, defaults);
-  };
-  const job = (bench: string, labels: Record<string, string>) => {
-    const j = jobsOf(parseDut(`${lab}\nbenchmarks: { netperf: ${bench} }`)).find((j) => isDeepStrictEqual(j.labels, labels));
-    if (!j) throw new Error(`no job ${JSON.stringify(labels)}`);
-    return j;
-  };
+  const jobsOf = (dut: DutConfig) => planOn(netperf, dut);
+  const job = (bench: string, labels: Record<string, string>) => jobOn(netperf, lab, bench, labels);
   /** The TM client answers with the -k capture of its test and address. */
   const client: LocalExec = async (argv) => {
     const test = argv.includes('TCP_RR') ? 'tcp' : 'udp';
@@ -112,7 +103,7 @@ describe('netperf jobs', () => {
   it('sends host traffic to traffic_address and uses the default repetitions when none are set', () => {
     const dut = parseDut('host: 10.9.0.2\ntraffic_address: 198.18.3.2\nbenchmarks: { netperf: { protocols: [udp] } }');
     expect(jobsOf(dut).map((j) => [j.labels, j.trafficTo, j.repetitions])).toEqual([
-      [{ mode: 'native', netdev: 'host', protocol: 'udp' }, '198.18.3.2', defaults.repetitions],
+      [{ mode: 'native', netdev: 'host', protocol: 'udp' }, '198.18.3.2', FIVE_REPETITIONS.repetitions],
     ]);
   });
 

@@ -6,7 +6,7 @@ import type { DutConfig } from '../../src/config/schema.js';
 import { type LocalExec, localExec } from '../../src/remote/local-exec.js';
 import type { ExecResult } from '../../src/remote/ssh-connection.js';
 import { thirdParty } from '../helpers/fixtures.js';
-import { dutConfigIssues, fakeContext, fakeDut, parseDut } from '../helpers/job-context.js';
+import { dutConfigIssues, FIVE_REPETITIONS, fakeContext, fakeDut, jobOn, parseDut, planOn } from '../helpers/job-context.js';
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/nuttcp/${name}`, import.meta.url), 'utf8');
 
@@ -176,20 +176,12 @@ describe('parseNuttcp on captured outputs', () => {
 });
 
 describe('nuttcp jobs', () => {
-  const defaults = { repetitions: { min: 5, max: 5, max_rsd_percent: 0, warmup: false } };
   const lab = `
     host: 198.18.3.2
     lxc_path: /srv/lxc
     containers: { veth: { name: veth0, address: 198.18.3.10 }, macvlan: { name: macvlan0, address: 198.18.3.11 } }`;
-  const jobsOf = (dut: DutConfig) => {
-    if (!dut.benchmarks.nuttcp) throw new Error('no nuttcp in the configuration');
-    return nuttcp.plan(dut.benchmarks.nuttcp, dut, defaults);
-  };
-  const job = (bench: string, labels: Record<string, string>) => {
-    const j = jobsOf(parseDut(`${lab}\nbenchmarks: { nuttcp: ${bench} }`)).find((j) => isDeepStrictEqual(j.labels, labels));
-    if (!j) throw new Error(`no job ${JSON.stringify(labels)}`);
-    return j;
-  };
+  const jobsOf = (dut: DutConfig) => planOn(nuttcp, dut);
+  const job = (bench: string, labels: Record<string, string>) => jobOn(nuttcp, lab, bench, labels);
   const ok = (name: string): ExecResult => ({ stdout: fixture(name), stderr: '', exitCode: 0 });
   /** The TM client answers with the -fparse capture of its direction (-r: the DUT transmits) and address. */
   const client: LocalExec = async (argv) =>
@@ -209,7 +201,9 @@ describe('nuttcp jobs', () => {
       ].map((row) => [...row, 'edgebench_nuttcp_goodput_bytes_per_second']),
     );
     expect(
-      jobs.every((j) => j.benchmark === 'nuttcp' && j.timeoutMs === 60_000 && isDeepStrictEqual(j.repetitions, defaults.repetitions)),
+      jobs.every(
+        (j) => j.benchmark === 'nuttcp' && j.timeoutMs === 60_000 && isDeepStrictEqual(j.repetitions, FIVE_REPETITIONS.repetitions),
+      ),
     ).toBe(true);
   });
 

@@ -3,7 +3,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { parseCacheSizes, parseStream, STREAM_KERNELS, stream } from '../../src/benchmarks/stream.js';
 import type { DutConfig } from '../../src/config/schema.js';
-import { dutConfigIssues, fakeContext, parseDut } from '../helpers/job-context.js';
+import { dutConfigIssues, FIVE_REPETITIONS, fakeContext, jobOn, parseDut, planOn } from '../helpers/job-context.js';
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/stream/${name}`, import.meta.url), 'utf8');
 
@@ -126,18 +126,10 @@ describe('parseCacheSizes', () => {
 });
 
 describe('stream jobs', () => {
-  const defaults = { repetitions: { min: 5, max: 5, max_rsd_percent: 0, warmup: false } };
   const lab = 'host: 198.18.1.2\nlxc_path: /srv/lxc\ncontainers: { pool: [p0, p1] }';
   const S = '/usr/lib/lmbench/bin/x86_64-linux-gnu/stream';
-  const jobsOf = (dut: DutConfig) => {
-    if (!dut.benchmarks.stream) throw new Error('no stream in the configuration');
-    return stream.plan(dut.benchmarks.stream, dut, defaults);
-  };
-  const job = (bench: string, labels: Record<string, string>) => {
-    const j = jobsOf(parseDut(`${lab}\nbenchmarks: { stream: ${bench} }`)).find((j) => isDeepStrictEqual(j.labels, labels));
-    if (!j) throw new Error(`no job ${JSON.stringify(labels)}`);
-    return j;
-  };
+  const jobsOf = (dut: DutConfig) => planOn(stream, dut);
+  const job = (bench: string, labels: Record<string, string>) => jobOn(stream, lab, bench, labels);
   const framed = (code: number, out: string) => `@@edgebench instance 0 exit ${code}@@\n${out}\n`;
   const CACHES = 'cat /sys/devices/system/cpu/cpu0/cache/index*/size 2>&1';
   /** A DUT whose stream prints `out` and whose cpu0 caches are those captured (largest 32 MiB). */
@@ -156,7 +148,7 @@ describe('stream jobs', () => {
       [{ mode: 'lxc', suite: 'stream', kernel: 'copy' }, 'lxc', '', 'edgebench_stream_bandwidth_bytes_per_second', undefined],
       [{ mode: 'lxc', suite: 'stream2', kernel: 'fill' }, 'lxc', '', 'edgebench_stream_bandwidth_bytes_per_second', undefined],
     ]);
-    expect(jobs.every((j) => isDeepStrictEqual(j.repetitions, defaults.repetitions) && j.timeoutMs === 300_000)).toBe(true);
+    expect(jobs.every((j) => isDeepStrictEqual(j.repetitions, FIVE_REPETITIONS.repetitions) && j.timeoutMs === 300_000)).toBe(true);
     const own = jobsOf(parseDut('host: 198.18.1.2\nbenchmarks: { stream: { modes: [native], suites: [stream2], repetitions: 3 } }'));
     expect(own.map((j) => [j.labels, j.repetitions.min, j.repetitions.max])).toEqual([
       [{ mode: 'native', suite: 'stream2', kernel: 'fill' }, 3, 3],

@@ -1,6 +1,7 @@
 // A JobContext for unit tests of a benchmark's own logic: DUT and TM commands are answered by
 // the test, and every command is recorded.
-import type { DutExec, JobContext } from '../../src/benchmarks/types.js';
+import { isDeepStrictEqual } from 'node:util';
+import type { Benchmark, DutExec, Job, JobContext } from '../../src/benchmarks/types.js';
 import { ConfigError, type ConfigIssue, parseConfig } from '../../src/config/load.js';
 import type { DutConfig } from '../../src/config/schema.js';
 import type { LocalExec } from '../../src/remote/local-exec.js';
@@ -138,4 +139,21 @@ export function dutConfigIssues(fields: string): ConfigIssue[] {
     throw err;
   }
   throw new Error('expected a ConfigError, but the configuration was accepted');
+}
+
+/** Repetitions the job tests plan with: 5, fixed (a benchmark's own setting overrides them). */
+export const FIVE_REPETITIONS = { repetitions: { min: 5, max: 5, max_rsd_percent: 0, warmup: false } };
+
+/** Plans benchmark `b` with the parameters this DUT gives it. */
+export function planOn<P>(b: Benchmark<P>, dut: DutConfig): Job[] {
+  const params = (dut.benchmarks as Record<string, unknown>)[b.name];
+  if (params === undefined) throw new Error(`no ${b.name} in the configuration`);
+  return b.plan(params as P, dut, FIVE_REPETITIONS);
+}
+
+/** The job of benchmark `b` with exactly these labels, on a DUT given as YAML fields plus the benchmark's parameters. */
+export function jobOn<P>(b: Benchmark<P>, dutFields: string, params: string, labels: Record<string, string>): Job {
+  const job = planOn(b, parseDut(`${dutFields}\nbenchmarks: { ${b.name}: ${params} }`)).find((j) => isDeepStrictEqual(j.labels, labels));
+  if (!job) throw new Error(`no job ${JSON.stringify(labels)}`);
+  return job;
 }
