@@ -96,9 +96,11 @@ export class SshConnection {
   private open(): Promise<Client> {
     const { target } = this;
     let seen: string | undefined;
+    let settled = false;
     return new Promise((resolve, reject) => {
       const client = new Client();
       const fail = (message: string) => {
+        settled = true;
         this.lastError = message;
         this.backoffMs = Math.min(BACKOFF_MAX_MS, Math.max(BACKOFF_MIN_MS, this.backoffMs * 2));
         this.nextAttemptAt = Date.now() + this.backoffMs;
@@ -106,6 +108,7 @@ export class SshConnection {
         reject(new JobError('connection', message));
       };
       client.once('ready', () => {
+        settled = true;
         this.backoffMs = 0;
         this.nextAttemptAt = 0;
         this.client = client;
@@ -117,8 +120,10 @@ export class SshConnection {
         });
         resolve(client);
       });
-      client.once('error', (err) => {
-        if (this.client === client) return; // an established connection: 'close' follows
+      // `on`, not `once`: ssh2 may emit a second error (e.g. "Connection lost before handshake" after a
+      // timeout), and an 'error' event without a listener would crash the exporter
+      client.on('error', (err) => {
+        if (this.client === client || settled) return; // established ('close' follows) or already failed
         if (seen && !target.hostKey.accepted.includes(seen)) {
           const expected = target.hostKey.accepted.join(' or ') || `(no key for this host in ${target.hostKey.source})`;
           fail(`host key mismatch for ${target.host}:${target.port}: expected ${expected}, seen ${seen}; refusing to connect`);
