@@ -16,7 +16,7 @@ import { runRound } from '../../src/engine/round.js';
 import { routeDevice, TrafficLinks } from '../../src/engine/traffic-links.js';
 import { SshConnection } from '../../src/remote/ssh-connection.js';
 import { sshTarget } from '../../src/remote/ssh-target.js';
-import { cli, labDown, labName, labUp, liveProcesses, requireRoot } from '../helpers/lab.js';
+import { cli, labDown, labName, labNamespaces, labUp, liveProcesses, requireRoot } from '../helpers/lab.js';
 
 requireRoot('the network jobs test');
 const name = labName('n');
@@ -24,7 +24,11 @@ const work = mkdtempSync(join(tmpdir(), 'edgebench-net-'));
 const log = pino({ level: 'silent' });
 let labConfig: { duts: Record<string, unknown>[] } & Record<string, unknown>;
 
-const servers = () => liveProcesses((c) => /^(nuttcp -S|netserver|iperf3 -s)/.test(c));
+/** Servers left in this lab's DUT or containers (other tests' labs run servers at the same time). */
+const servers = () => {
+  const namespaces = labNamespaces(name);
+  return liveProcesses((c, p) => /^(nuttcp -S|netserver|iperf3 -s)/.test(c) && namespaces.has(p.netns));
+};
 
 /** The lab's config with these benchmarks only, as a parsed config. */
 function configWith(benchmarks: Record<string, unknown>, duts = 1) {
@@ -79,7 +83,8 @@ describe(`network jobs in lab ${name}`, () => {
 
   it('stops the DUT-side servers and kills the client when the client times out', async () => {
     const hang = join(work, 'hanging-client');
-    writeFileSync(hang, '#!/bin/sh\nexec sleep 300\n');
+    // a duration no other test uses, so that the process table check sees only this client
+    writeFileSync(hang, '#!/bin/sh\nexec sleep 3017\n');
     chmodSync(hang, 0o755);
     const cfg = configWith({
       iperf3: { netdevs: ['macvlan'], directions: ['receive'], instances: [2], duration: '1s', timeout: '6s', client_path: hang },
@@ -87,7 +92,7 @@ describe(`network jobs in lab ${name}`, () => {
     const [outcome] = await round(cfg.duts[0] as DutConfig, new TrafficLinks());
     expect(outcome?.error?.reason).toBe('timeout');
     expect(servers()).toEqual([]);
-    expect(liveProcesses((c) => c.startsWith('sleep 300'))).toEqual([]);
+    expect(liveProcesses((c) => c === 'sleep 3017')).toEqual([]);
   });
 
   it('fails with tool_missing naming DUT, context and tool when the server is missing in a container, and the round goes on', async () => {

@@ -10,7 +10,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { panelQueries } from '../grafana/panel-queries.js';
 import { parseExposition, type Sample } from '../helpers/exposition.js';
-import { cli, freePort, labDown, labName, labRoot, labUp, liveProcesses, repoRoot, requireRoot, waitFor } from '../helpers/lab.js';
+import {
+  cli,
+  freePort,
+  labDown,
+  labName,
+  labNamespaces,
+  labRoot,
+  labUp,
+  liveProcesses,
+  repoRoot,
+  requireRoot,
+  waitFor,
+} from '../helpers/lab.js';
 import { query, type Server, startPrometheus } from '../helpers/prometheus.js';
 
 requireRoot('the end-to-end test');
@@ -24,7 +36,15 @@ let serveLog = '';
 let prometheus: Server | undefined;
 
 /** The servers and clients a round starts, on the DUT or the TM: none may outlive its job. */
-const benchmarkProcesses = () => liveProcesses((c) => /^(\S*\/)?(nuttcp|netserver|netperf|iperf3|perf|hpcc|mpirun|sysbench) /.test(c));
+/**
+ * Tools left in this lab's DUT or containers, or clients this exporter started on the TM (other
+ * tests run their own labs and exporters at the same time, in the same process table).
+ */
+const benchmarkProcesses = () => {
+  const namespaces = labNamespaces(name);
+  const tool = /^(\S*\/)?(nuttcp|netserver|netperf|iperf3|perf|hpcc|mpirun|sysbench|stream|env) /;
+  return liveProcesses((c, p) => tool.test(c) && (namespaces.has(p.netns) || p.ppid === serveProc?.pid));
+};
 
 beforeAll(async () => {
   const configPath = labUp(name, '--shape', '100mbit');

@@ -1,6 +1,6 @@
 // Helpers for tests against the one-host lab: they need root, and say so instead of skipping.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
@@ -33,21 +33,46 @@ export function sh(command: string): { stdout: string; status: number | null } {
   return { stdout: r.stdout, status: r.status };
 }
 
-/** Live (non-zombie) processes whose command line matches. */
-export function liveProcesses(match: (cmdline: string) => boolean): { pid: number; cmdline: string }[] {
-  const found: { pid: number; cmdline: string }[] = [];
+export interface ProcessInfo {
+  pid: number;
+  ppid: number;
+  cmdline: string;
+  /** The network namespace, as readlink of /proc/PID/ns/net gives it: "net:[4026532…]". */
+  netns: string;
+}
+
+/** Live (non-zombie) processes whose command line (and, when given, whole record) matches. */
+export function liveProcesses(match: (cmdline: string, p: ProcessInfo) => boolean): ProcessInfo[] {
+  const found: ProcessInfo[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) continue;
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (fields[0] === 'Z') continue;
       const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replaceAll('\0', ' ').trim();
-      if (match(cmdline)) found.push({ pid: Number(entry), cmdline });
+      const info = { pid: Number(entry), ppid: Number(fields[1]), cmdline, netns: readlinkSync(`/proc/${entry}/ns/net`) };
+      if (match(cmdline, info)) found.push(info);
     } catch {
       // the process ended while we looked
     }
   }
   return found;
+}
+
+/**
+ * The network namespaces of lab NAME's DUT and of its containers: tests running side by side share
+ * one process table, so a check for leftover servers must look only there.
+ */
+export function labNamespaces(name: string): Set<string> {
+  const namespaces = new Set([`net:[${statSync(`/run/netns/eb-${name}`).ino}]`]);
+  const lxc = (...args: string[]) =>
+    spawnSync('ip', ['netns', 'exec', `eb-${name}`, ...args, '-P', `${labRoot}/${name}/lxc`], { encoding: 'utf8' }).stdout.trim();
+  for (const container of lxc('lxc-ls', '-1').split('\n').filter(Boolean)) {
+    const pid = Number(lxc('lxc-info', '-n', container, '-pH'));
+    if (pid > 0) namespaces.add(readlinkSync(`/proc/${pid}/ns/net`));
+  }
+  return namespaces;
 }
 
 export async function freePort(): Promise<number> {
