@@ -6,6 +6,7 @@ import type { DutConfig } from '../config/schema.js';
 import { type DutProcess, startDutServer } from '../remote/dut-process.js';
 import { ToolReportedError } from '../remote/errors.js';
 import { clientResult } from '../remote/tool-failure.js';
+import { jobBase } from './job-base.js';
 import {
   type Direction,
   directionsParam,
@@ -146,7 +147,7 @@ async function runOnce(ctx: JobContext, p: Params, ep: Endpoint, dir: Direction,
 }
 
 function plan(p: Params, dut: DutConfig, defaults: Pick<Job, 'repetitions'>): Job[] {
-  const base = { benchmark: 'iperf3', family: family.name, repetitions: p.repetitions ?? defaults.repetitions, timeoutMs: p.timeout };
+  const base = jobBase('iperf3', family, p, defaults);
   const variants = p.directions.flatMap((direction) => p.instances.map((k) => ({ direction, k })));
   return networkJobs(
     base,

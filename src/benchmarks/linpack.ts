@@ -9,6 +9,7 @@ import { runParallel } from '../remote/parallel.js';
 import { shellQuote } from '../remote/shell-quote.js';
 import { parsed } from '../remote/tool-failure.js';
 import { instanceJobs, poolIssues } from './instances.js';
+import { jobBase } from './job-base.js';
 import type { Benchmark, Job } from './types.js';
 
 export type LinpackTool = 'hpcc' | 'hpl' | 'linpack';
@@ -284,7 +285,7 @@ function flopsOf(p: Params, where: string, output: string): number {
 function plan(p: Params, dut: DutConfig, defaults: Pick<Job, 'repetitions'>): Job[] {
   const argv = ['sh', '-c', instanceScript(p)];
   const tool = p.path ?? DEFAULT_PATHS[p.tool];
-  const base = { benchmark: 'linpack', family: family.name, repetitions: p.repetitions ?? defaults.repetitions, timeoutMs: p.timeout };
+  const base = jobBase('linpack', family, p, defaults);
   return instanceJobs(base, p.modes, p.instances, dut, async (ctx, where) => ({
     values: (await runParallel(ctx, where, argv, p.timeout, tool)).map((run) => flopsOf(p, run.where, run.output)),
   }));

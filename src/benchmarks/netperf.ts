@@ -6,6 +6,7 @@ import type { DutConfig } from '../config/schema.js';
 import { startDutServer } from '../remote/dut-process.js';
 import { ToolReportedError } from '../remote/errors.js';
 import { clientResult } from '../remote/tool-failure.js';
+import { jobBase } from './job-base.js';
 import { durationIssues, type Endpoint, netdevIssues, netdevsParam, networkJobs, selectedNetdevs, toolSeconds } from './netdevs.js';
 import type { Benchmark, Job, JobContext, Repetition } from './types.js';
 
@@ -132,7 +133,7 @@ async function runOnce(ctx: JobContext, p: Params, ep: Endpoint, proto: 'tcp' | 
 }
 
 function plan(p: Params, dut: DutConfig, defaults: Pick<Job, 'repetitions'>): Job[] {
-  const base = { benchmark: 'netperf', family: family.name, repetitions: p.repetitions ?? defaults.repetitions, timeoutMs: p.timeout };
+  const base = jobBase('netperf', family, p, defaults);
   return networkJobs(
     base,
     selectedNetdevs(p.netdevs, dut),

@@ -6,6 +6,7 @@ import type { DutConfig } from '../config/schema.js';
 import { startDutServer } from '../remote/dut-process.js';
 import { ToolReportedError } from '../remote/errors.js';
 import { clientResult } from '../remote/tool-failure.js';
+import { jobBase } from './job-base.js';
 import {
   type Direction,
   directionsParam,
@@ -159,7 +160,7 @@ async function runOnce(ctx: JobContext, p: Params, ep: Endpoint, dir: Direction)
 }
 
 function plan(p: Params, dut: DutConfig, defaults: Pick<Job, 'repetitions'>): Job[] {
-  const base = { benchmark: 'nuttcp', family: family.name, repetitions: p.repetitions ?? defaults.repetitions, timeoutMs: p.timeout };
+  const base = jobBase('nuttcp', family, p, defaults);
   return networkJobs(
     base,
     selectedNetdevs(p.netdevs, dut),

@@ -14,6 +14,7 @@ import { native, onDut } from '../remote/exec-context.js';
 import { runParallel } from '../remote/parallel.js';
 import { parsed } from '../remote/tool-failure.js';
 import { instanceContexts } from './instances.js';
+import { jobBase } from './job-base.js';
 import type { Benchmark, Job, JobContext } from './types.js';
 
 const MIB = 1024 * 1024;
@@ -168,13 +169,10 @@ function plan(p: Params, dut: DutConfig, defaults: Pick<Job, 'repetitions'>): Jo
       const [first, ...others] = STREAM_KERNELS[suite];
       let mib: number | undefined;
       return {
-        benchmark: 'stream',
-        family: family.name,
+        ...jobBase('stream', family, p, defaults),
         mode: m,
         netdev: '',
         labels: { mode: m, suite, kernel: first },
-        repetitions: p.repetitions ?? defaults.repetitions,
-        timeoutMs: p.timeout,
         async runOnce(ctx) {
           mib ??= await arrayMib(ctx, p);
           // lmbench calibrates its timing loops for 35-50 s per run unless these are set

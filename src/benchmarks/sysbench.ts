@@ -7,6 +7,7 @@ import type { DutConfig } from '../config/schema.js';
 import { runParallel } from '../remote/parallel.js';
 import { parsed } from '../remote/tool-failure.js';
 import { instanceJobs, poolIssues } from './instances.js';
+import { jobBase } from './job-base.js';
 import type { Benchmark, Job } from './types.js';
 
 const params = z.strictObject({
@@ -59,7 +60,7 @@ const family = {
 
 function plan(p: Params, dut: DutConfig, defaults: Pick<Job, 'repetitions'>): Job[] {
   const argv = [p.path, 'cpu', `--cpu-max-prime=${p.cpu_max_prime}`, `--events=${p.events}`, '--time=0', '--threads=1', 'run'];
-  const base = { benchmark: 'sysbench', family: family.name, repetitions: p.repetitions ?? defaults.repetitions, timeoutMs: p.timeout };
+  const base = jobBase('sysbench', family, p, defaults);
   return instanceJobs(base, p.modes, p.instances, dut, async (ctx, where) => ({
     values: (await runParallel(ctx, where, argv, p.timeout)).map(
       (run) => parsed('sysbench', run.where, run.output, parseSysbench).totalTimeSeconds,

@@ -1,0 +1,12 @@
+// What every job of a benchmark shares; a benchmark's own `repetitions` overrides the default.
+import type { Repetitions } from '../config/fields.js';
+import type { JobBase, ResultFamily } from './types.js';
+
+export function jobBase(
+  benchmark: string,
+  family: ResultFamily,
+  params: { repetitions?: Repetitions | undefined; timeout: number },
+  defaults: { repetitions: Repetitions },
+): JobBase {
+  return { benchmark, family: family.name, repetitions: params.repetitions ?? defaults.repetitions, timeoutMs: params.timeout };
+}
