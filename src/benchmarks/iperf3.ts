@@ -15,7 +15,6 @@ import {
   netdevIssues,
   netdevsParam,
   networkJobs,
-  selectedNetdevs,
   toolSeconds,
 } from './netdevs.js';
 import type { Benchmark, Job, JobContext, Repetition } from './types.js';
@@ -151,7 +150,7 @@ function plan(p: Params, dut: DutConfig, defaults: Pick<Job, 'repetitions'>): Jo
   const variants = p.directions.flatMap((direction) => p.instances.map((k) => ({ direction, k })));
   return networkJobs(
     base,
-    selectedNetdevs(p.netdevs, dut),
+    p.netdevs,
     dut,
     variants,
     ({ direction, k }) => ({ direction, instances: String(k) }),

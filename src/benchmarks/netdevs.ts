@@ -29,7 +29,7 @@ export interface Endpoint {
 }
 
 /** The netdevs a benchmark measures: those listed, or host plus every configured container. */
-export function selectedNetdevs(listed: readonly Netdev[] | undefined, dut: DutConfig): Netdev[] {
+function selectedNetdevs(listed: readonly Netdev[] | undefined, dut: DutConfig): Netdev[] {
   return listed ? [...new Set(listed)] : netdev.options.filter((n) => n === 'host' || dut.containers[n] !== undefined);
 }
 
@@ -69,13 +69,14 @@ export function durationIssues(durationMs: number, timeoutMs: number): ParamIssu
  */
 export function networkJobs<V>(
   base: JobBase,
-  netdevs: readonly Netdev[],
+  /** As the benchmark lists them; absent means host plus every configured container. */
+  listed: readonly Netdev[] | undefined,
   dut: DutConfig,
   variants: readonly V[],
   labelsOf: (variant: V) => Record<string, string>,
   runOnce: (ctx: JobContext, ep: Endpoint, variant: V) => Promise<Repetition>,
 ): Job[] {
-  return netdevs.flatMap((n) => {
+  return selectedNetdevs(listed, dut).flatMap((n) => {
     const ep = endpoint(n, dut);
     return variants.map(
       (v): Job => ({

@@ -7,7 +7,7 @@ import { startDutServer } from '../remote/dut-process.js';
 import { ToolReportedError } from '../remote/errors.js';
 import { clientResult } from '../remote/tool-failure.js';
 import { jobBase } from './job-base.js';
-import { durationIssues, type Endpoint, netdevIssues, netdevsParam, networkJobs, selectedNetdevs, toolSeconds } from './netdevs.js';
+import { durationIssues, type Endpoint, netdevIssues, netdevsParam, networkJobs, toolSeconds } from './netdevs.js';
 import type { Benchmark, Job, JobContext, Repetition } from './types.js';
 
 export interface NetperfSample {
@@ -136,7 +136,7 @@ function plan(p: Params, dut: DutConfig, defaults: Pick<Job, 'repetitions'>): Jo
   const base = jobBase('netperf', family, p, defaults);
   return networkJobs(
     base,
-    selectedNetdevs(p.netdevs, dut),
+    p.netdevs,
     dut,
     p.protocols,
     (protocol) => ({ protocol }),

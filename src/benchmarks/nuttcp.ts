@@ -15,7 +15,6 @@ import {
   netdevIssues,
   netdevsParam,
   networkJobs,
-  selectedNetdevs,
   toolSeconds,
 } from './netdevs.js';
 import { PERF_FAMILIES, startPerf } from './perf.js';
@@ -163,7 +162,7 @@ function plan(p: Params, dut: DutConfig, defaults: Pick<Job, 'repetitions'>): Jo
   const base = jobBase('nuttcp', family, p, defaults);
   return networkJobs(
     base,
-    selectedNetdevs(p.netdevs, dut),
+    p.netdevs,
     dut,
     p.directions,
     (direction) => ({ direction }),

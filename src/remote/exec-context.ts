@@ -15,7 +15,7 @@ export function commandIn(ctx: ExecContext, argv: readonly string[]): string {
   return `lxc-attach -P ${shellQuote(ctx.lxcPath)} -n ${shellQuote(ctx.container)} -v "EDGEBENCH_JOB=$EDGEBENCH_JOB" -- ${shellCommand(argv)}`;
 }
 
-export function describeContext(ctx: ExecContext): string {
+function describeContext(ctx: ExecContext): string {
   return ctx.kind === 'native' ? 'native' : `lxc container ${ctx.container}`;
 }
 
