@@ -13,12 +13,20 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 RUN npm run build
 
-# Production dependencies only, without dev tools or the npm cache.
+# Production dependencies only, without dev tools or the npm cache. better-sqlite3 (the journal)
+# is native: its install script fetches a prebuilt binding, else compiles SQLite with the toolchain
+# installed here, which stays in this stage. ssh2 falls back to Node's own crypto without its
+# optional binding, so no other install script runs.
 FROM ${NODE_IMAGE} AS deps
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends python3 make g++ \
+ && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY package.json package-lock.json ./
-# ssh2 falls back to Node's own crypto without its optional binding.
-RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
+ && npm rebuild better-sqlite3 \
+ && node -e "new (require('better-sqlite3'))(':memory:').close()" \
+ && npm cache clean --force
 
 FROM ${NODE_IMAGE}
 ARG EDGEBENCH_VERSION=0.1.0
@@ -45,8 +53,10 @@ RUN set -eux; \
     nuttcp -V; netperf -V; iperf3 --version; ip -V
 
 # A fixed unprivileged uid, so the mounted SSH key can be made readable to it alone (chown 10001).
+# /var/lib/edgebench holds the journal: owned by that uid, so a new named volume there is too.
 RUN groupadd --system --gid 10001 edgebench \
- && useradd --system --uid 10001 --gid 10001 --home-dir /nonexistent --no-create-home --shell /usr/sbin/nologin edgebench
+ && useradd --system --uid 10001 --gid 10001 --home-dir /nonexistent --no-create-home --shell /usr/sbin/nologin edgebench \
+ && install -d -o 10001 -g 10001 -m 0750 /var/lib/edgebench
 
 WORKDIR /app
 ENV NODE_ENV=production \

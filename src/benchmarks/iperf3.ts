@@ -160,6 +160,7 @@ function plan(p: Params, dut: DutConfig, defaults: Pick<Job, 'repetitions'>): Jo
 
 export const iperf3: Benchmark<Params> = {
   name: 'iperf3',
+  versionFlag: '--version',
   families: [family],
   params,
   check: (p, dut) => [

@@ -146,6 +146,7 @@ function plan(p: Params, dut: DutConfig, defaults: Pick<Job, 'repetitions'>): Jo
 
 export const netperf: Benchmark<Params> = {
   name: 'netperf',
+  versionFlag: '-V',
   families: [family],
   params,
   check: (p, dut) => [...netdevIssues(p.netdevs, dut), ...durationIssues(p.duration, p.timeout)],

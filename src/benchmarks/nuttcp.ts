@@ -172,6 +172,7 @@ function plan(p: Params, dut: DutConfig, defaults: Pick<Job, 'repetitions'>): Jo
 
 export const nuttcp: Benchmark<Params> = {
   name: 'nuttcp',
+  versionFlag: '-V',
   families: [family, ...PERF_FAMILIES],
   params,
   check: (p, dut) => [...netdevIssues(p.netdevs, dut), ...durationIssues(p.duration, p.timeout)],

@@ -70,6 +70,7 @@ function plan(p: Params, dut: DutConfig, defaults: Pick<Job, 'repetitions'>): Jo
 
 export const sysbench: Benchmark<Params> = {
   name: 'sysbench',
+  versionFlag: '--version',
   families: [family],
   params,
   check: (p, dut) => poolIssues(p.modes, p.instances, dut),

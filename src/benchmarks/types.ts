@@ -69,6 +69,8 @@ export interface Benchmark<P = unknown> {
   /** The result family, then any companion families its jobs also measure. */
   families: readonly ResultFamily[];
   params: z.ZodType<P>;
+  /** How the DUT-side tool (`path`) prints its version, for the journal; absent when it cannot. */
+  versionFlag?: string;
   /** Checks that need the whole DUT entry; paths are relative to the benchmark's parameters. */
   check?(params: P, dut: DutConfig): ParamIssue[];
   plan(params: P, dut: DutConfig, defaults: { repetitions: Repetitions }): Job[];

@@ -1,35 +1,89 @@
-// `edgebench serve`: rounds on schedule, /metrics over HTTP, until SIGINT or SIGTERM.
-import type { Server } from 'node:http';
+// `edgebench serve`: the last results restored from the journal, rounds on schedule, /metrics over
+// HTTP, reload on SIGHUP, until SIGINT or SIGTERM, which cancel the rounds and kill their remote
+// processes.
 import { loadConfig } from '../config/load.js';
 import { ResultsStore } from '../engine/results.js';
 import { Scheduler } from '../engine/scheduler.js';
 import { createApp, listenAddress } from '../http/app.js';
+import { startHttpServer, type WebServer } from '../http/http-server.js';
+import { loadWebConfig } from '../http/web-config.js';
 import { createLogger } from '../log.js';
 import { createRegistry } from '../metrics/registry.js';
+import { Journal } from '../store/journal.js';
+import { ResultsJournal } from '../store/results-journal.js';
 import { version } from '../version.js';
+import { Reloader } from './reloader.js';
 
-export async function serve(file: string): Promise<void> {
+export interface ServeOptions {
+  config: string;
+  /** --web.config.file: TLS and basic auth, in the exporter-toolkit format. */
+  webConfigFile?: string;
+  /** --web.enable-lifecycle: POST /-/reload. */
+  enableLifecycle?: boolean;
+  /** --web.enable-admin-api: POST /api/v1/admin/rounds. */
+  enableAdminApi?: boolean;
+}
+
+/** Past this, SIGTERM gives up waiting for the rounds' remote kills: systemd and docker stop wait 10 s. */
+const SHUTDOWN_LIMIT_MS = 8_000;
+
+export async function serve(opts: ServeOptions): Promise<void> {
   const log = createLogger();
-  const config = loadConfig(file);
+  const config = loadConfig(opts.config);
+  const web = opts.webConfigFile === undefined ? undefined : loadWebConfig(opts.webConfigFile);
+  const journal = new ResultsJournal(Journal.open(config.journal.path), config.journal.retention, log);
   const store = new ResultsStore();
-  const registry = createRegistry({ version, store, reload: { successful: true, lastSuccessAt: Date.now() } });
-  const scheduler = new Scheduler(config, store, log);
-  let ready = false;
-  const app = createApp({ registry, isReady: () => ready, log });
-  const { host, port } = listenAddress(config.listen);
-  const server: Server = await new Promise((resolve, reject) => {
-    const s = app.listen(port, host ?? '::', () => resolve(s)).once('error', reject);
+  const scheduler = new Scheduler(config, store, log, journal);
+  let server: WebServer | undefined;
+  const reloader = new Reloader(opts.config, config, {
+    scheduler,
+    log,
+    alsoReload: () => opts.webConfigFile !== undefined && server?.reload(loadWebConfig(opts.webConfigFile)),
   });
-  log.info({ listen: config.listen, duts: config.duts.map((d) => d.name), version }, 'edgebench serving /metrics');
+  const registry = createRegistry({ version, store, reload: reloader.status, journalWriteErrors: () => journal.writeErrors });
+  let ready = false;
+  const app = createApp({
+    registry,
+    isReady: () => ready,
+    log,
+    reload: opts.enableLifecycle ? () => reloader.reload('POST /-/reload') : undefined,
+    runNow: opts.enableAdminApi
+      ? (duts) => {
+          const unknown = duts?.filter((d) => !scheduler.has(d)) ?? [];
+          return { started: unknown.length > 0 ? [] : scheduler.runNow(duts), unknown };
+        }
+      : undefined,
+  });
+  server = await startHttpServer(app, listenAddress(config.listen), web, log);
+  log.info(
+    {
+      listen: config.listen,
+      tls: web?.tls !== undefined,
+      basicAuth: (web?.users.size ?? 0) > 0,
+      duts: config.duts.map((d) => d.name),
+      journal: config.journal.path,
+      version,
+    },
+    'edgebench serving /metrics',
+  );
   scheduler.start();
   ready = true;
 
+  process.on('SIGHUP', () => void reloader.reload('SIGHUP'));
   const shutdown = async (signal: string) => {
     log.info({ signal }, 'shutting down: cancelling rounds');
     ready = false;
-    server.close();
-    server.closeAllConnections();
+    server?.close();
+    server?.closeAllConnections();
+    const limit = setTimeout(() => {
+      log.error({ limitMs: SHUTDOWN_LIMIT_MS }, 'rounds did not stop in time: exiting anyway');
+      journal.journal.close();
+      log.flush();
+      process.exit(1);
+    }, SHUTDOWN_LIMIT_MS);
     await scheduler.stop();
+    clearTimeout(limit);
+    journal.journal.close();
     log.info('stopped');
     log.flush();
     process.exit(0);

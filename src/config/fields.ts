@@ -6,14 +6,16 @@ import { parseDuration } from './duration.js';
 
 /** Node's timers hold at most 2^31-1 ms (24.8 days); a longer delay would fire at once. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
+export const DAY_MS = 86_400_000;
 
-export const duration = (example: string) =>
+/** A duration in ms: one that sets a timer is capped at 24 days, others may pass a larger cap. */
+export const duration = (example: string, maxMs = MAX_TIMER_MS) =>
   z
     .string()
     .refine((s) => parseDuration(s) !== undefined, {
       message: `must be a duration such as "${example}" (units ms, s, m, h, d)`,
     })
-    .refine((s) => (parseDuration(s) ?? 0) <= MAX_TIMER_MS, { message: 'must be at most 24d' })
+    .refine((s) => (parseDuration(s) ?? 0) <= maxMs, { message: `must be at most ${Math.floor(maxMs / DAY_MS)}d` })
     .transform((s) => parseDuration(s) as number)
     .meta({ description: `Duration, e.g. "${example}"` });
 

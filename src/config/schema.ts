@@ -2,7 +2,7 @@
 import scheduleLib from 'node-schedule';
 import { z } from 'zod';
 import { benchmarkParamSchemas } from '../benchmarks/index.js';
-import { duration, hostAddress, remotePath, repetitions, safeName } from './fields.js';
+import { DAY_MS, duration, hostAddress, remotePath, repetitions, safeName } from './fields.js';
 
 const hostKey = z.union([
   z.strictObject({
@@ -11,7 +11,16 @@ const hostKey = z.union([
     }),
   }),
   z.strictObject({ known_hosts: z.string().min(1).meta({ description: 'Path of a known_hosts file on the test machine' }) }),
+  z.strictObject({
+    insecure_skip_verify: z.literal(true, { message: 'must be true (or pin the key with fingerprint or known_hosts)' }).meta({
+      description: 'Accept any host key: a man in the middle would go unnoticed. Logged as a warning at every connection',
+    }),
+  }),
 ]);
+
+/** Where a secret comes from: an environment variable's name or a file's path, never the value. */
+const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: 'must be an environment variable name' });
+const secretFile = z.string().min(1);
 
 const container = z.strictObject({
   name: safeName.meta({ description: 'LXC container name' }),
@@ -30,12 +39,11 @@ const dut = z.strictObject({
     .string()
     .regex(/^[a-z_][a-z0-9_-]{0,31}$/, { message: 'must be a POSIX user name' })
     .default('root'),
-  identity_file: z.string().min(1).meta({ description: 'Private key on the test machine (OpenSSH or PEM)' }),
-  passphrase_env: z
-    .string()
-    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
-    .optional()
-    .meta({ description: 'Environment variable holding the key passphrase (never the passphrase itself)' }),
+  identity_file: z.string().min(1).optional().meta({ description: 'Private key on the test machine (OpenSSH or PEM)' }),
+  passphrase_env: envName.optional().meta({ description: 'Environment variable holding the key passphrase (never the passphrase itself)' }),
+  passphrase_file: secretFile.optional().meta({ description: 'File holding the key passphrase (one line)' }),
+  password_env: envName.optional().meta({ description: 'Environment variable holding the login password, for DUTs without a key' }),
+  password_file: secretFile.optional().meta({ description: 'File holding the login password (one line)' }),
   host_key: hostKey,
   connect_timeout: duration('10s').prefault('10s'),
   lxc_path: remotePath.default('/var/lib/lxc').meta({ description: 'lxcpath on the DUT; OpenWrt uses /srv/lxc' }),
@@ -62,9 +70,19 @@ const cronExpression = z.string().refine(
   { message: 'must be a cron expression such as "*/15 * * * *"' },
 );
 
+const journal = z.strictObject({
+  path: z.string().min(1).default('edgebench-journal.sqlite').meta({
+    description: 'SQLite file of every job and the last results; a relative path is relative to the configuration file',
+  }),
+  retention: duration('30d', 3650 * DAY_MS)
+    .prefault('30d')
+    .meta({ description: 'Jobs older than this are deleted from the journal' }),
+});
+
 export const configSchema = z
   .strictObject({
     listen: listen.default(':9877'),
+    journal: journal.prefault({}),
     schedule: z
       .union([z.strictObject({ interval: duration('15m') }), z.strictObject({ cron: cronExpression })])
       .prefault({ interval: '15m' }),

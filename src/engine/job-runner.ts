@@ -12,6 +12,8 @@ export interface SeriesResult {
   family: string;
   labels: Record<string, string>;
   stats: Statistics;
+  /** Every raw value, per repetition. */
+  samples: number[][];
 }
 
 export interface JobOutcome {
@@ -55,7 +57,7 @@ export async function runJob(job: Job, ctx: JobContext, state: DutResults, log: 
       rsdPercent: rsdPercentOf(samples.flat()),
       completedAt: endedAt,
     });
-    return { family, labels, stats };
+    return { family, labels, stats, samples };
   });
   state.countJob(job.benchmark);
   const durationSeconds = (endedAt - startedAt) / 1000;

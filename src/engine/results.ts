@@ -43,6 +43,8 @@ export class DutResults {
   readonly failuresTotal = new Map<string, { benchmark: string; reason: FailureReason; count: number }>();
   /** Per perf event: whether the DUT's kernel counts it. */
   readonly perfSupported = new Map<string, boolean>();
+  /** Per benchmark: the first line of its DUT-side tool's version, as read at the round's start. */
+  readonly toolVersions = new Map<string, string>();
   roundDurationSeconds: number | undefined;
   roundCompletedAt: number | undefined;
 

@@ -9,8 +9,9 @@ import type { DutConfig } from '../config/schema.js';
 import { JobError } from '../remote/errors.js';
 import { type LocalExec, localExec } from '../remote/local-exec.js';
 import type { SshConnection } from '../remote/ssh-connection.js';
+import { readDutInfo, readToolVersions } from './dut-facts.js';
 import { fail, type JobOutcome, runJob } from './job-runner.js';
-import type { DutInfo, DutResults } from './results.js';
+import type { DutResults } from './results.js';
 import { TrafficLinks } from './traffic-links.js';
 
 export interface RoundOptions {
@@ -23,20 +24,6 @@ export interface RoundOptions {
   links?: TrafficLinks;
   local?: LocalExec;
   onJobDone?: (outcome: JobOutcome) => void;
-}
-
-const INFO_SCRIPT = [
-  'uname -m',
-  'uname -r',
-  'if [ -r /etc/openwrt_release ]; then (. /etc/openwrt_release; echo "$DISTRIB_DESCRIPTION");',
-  'elif [ -r /etc/os-release ]; then (. /etc/os-release; echo "$PRETTY_NAME"); else uname -s; fi',
-  'lxc-start --version 2>/dev/null || echo none',
-].join('\n');
-
-async function readDutInfo(conn: SshConnection, signal: AbortSignal): Promise<DutInfo> {
-  const res = await conn.exec(INFO_SCRIPT, { timeoutMs: 15_000, signal });
-  const [arch = '', kernel = '', os = '', lxcVersion = ''] = res.stdout.split('\n').map((l) => l.trim());
-  return { arch, kernel, os, lxcVersion };
 }
 
 export function planRound(dut: DutConfig, repetitions: Repetitions, only?: ReadonlySet<string>): Job[] {
@@ -63,9 +50,20 @@ export async function runRound(dut: DutConfig, conn: SshConnection, state: DutRe
     const message = (err as Error).message;
     log.error({ reason, err: message }, 'round skipped: DUT unreachable');
     const now = Date.now();
-    for (const job of jobs) outcomes.push(fail(dut.name, job, state, new JobError(reason, message), now, now));
+    for (const job of jobs) {
+      const outcome = fail(dut.name, job, state, new JobError(reason, message), now, now);
+      outcomes.push(outcome);
+      opts.onJobDone?.(outcome);
+    }
     recordRuns(outcomes, state);
     return outcomes;
+  }
+  try {
+    const versions = await readToolVersions(conn, dut, opts.signal);
+    state.toolVersions.clear();
+    for (const [benchmark, version] of versions) state.toolVersions.set(benchmark, version);
+  } catch (err) {
+    log.warn({ err: (err as Error).message }, 'could not read the tool versions: the journal records none this round');
   }
 
   const links = opts.links ?? new TrafficLinks();

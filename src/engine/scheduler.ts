@@ -1,85 +1,86 @@
-// Rounds, continuously: one round at a time per DUT, DUTs in parallel. With `interval`, the next
-// round starts `interval` after the previous one started (at once if it took longer); with `cron`,
-// on each tick unless the DUT's previous round is still running. Both run a first round at start.
-import scheduleLib, { type Job as ScheduledJob } from 'node-schedule';
+// Rounds on every DUT, DUTs in parallel, and what a configuration reload changes: a removed DUT is
+// stopped and forgotten (it leaves /metrics), a changed one restarts with its results kept, a new
+// one starts, and the others run on untouched.
+import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from 'pino';
 import type { Config, DutConfig } from '../config/schema.js';
-import { SshConnection } from '../remote/ssh-connection.js';
-import { sshTarget } from '../remote/ssh-target.js';
+import type { ResultsJournal } from '../store/results-journal.js';
+import { DutLoop } from './dut-loop.js';
 import type { ResultsStore } from './results.js';
-import { runRound } from './round.js';
 import { TrafficLinks } from './traffic-links.js';
 
+export interface ReloadSummary {
+  added: string[];
+  removed: string[];
+  restarted: string[];
+}
+
 export class Scheduler {
-  private readonly connections = new Map<string, SshConnection>();
-  /** The pending node-schedule job of each DUT (interval) or its cron job. */
-  private readonly timers = new Map<string, ScheduledJob>();
-  private readonly rounds = new Map<string, Promise<void>>();
-  private readonly abort = new AbortController();
+  private readonly loops = new Map<string, DutLoop>();
   private readonly links = new TrafficLinks();
 
   constructor(
-    private readonly config: Config,
+    private config: Config,
     private readonly store: ResultsStore,
     private readonly log: Logger,
+    private readonly journal?: ResultsJournal,
   ) {}
 
   start(): void {
-    for (const dut of this.config.duts) {
-      this.connections.set(dut.name, new SshConnection(sshTarget(dut), this.log));
-      this.store.dut(dut.name);
-      const { schedule } = this.config;
-      if ('cron' in schedule) {
-        const job = scheduleLib.scheduleJob(schedule.cron, () => void this.trigger(dut));
-        if (job) this.timers.set(dut.name, job);
-        void this.trigger(dut);
-      } else {
-        void this.every(dut, schedule.interval);
-      }
-    }
+    for (const dut of this.config.duts) this.add(dut);
   }
 
-  private async every(dut: DutConfig, intervalMs: number): Promise<void> {
-    if (this.abort.signal.aborted) return;
-    const started = Date.now();
-    await this.trigger(dut);
-    if (this.abort.signal.aborted) return;
-    const again = () => void this.every(dut, intervalMs);
-    // node-schedule refuses a date already past (null): a round that overran starts the next at once
-    const job = started + intervalMs > Date.now() + 100 ? scheduleLib.scheduleJob(new Date(started + intervalMs), again) : null;
-    if (job) this.timers.set(dut.name, job);
-    else setImmediate(again);
-  }
-
-  private trigger(dut: DutConfig): Promise<void> {
-    const running = this.rounds.get(dut.name);
-    if (running) {
-      this.log.warn({ dut: dut.name }, 'previous round still running: this tick is skipped');
-      return running;
-    }
-    const conn = this.connections.get(dut.name) as SshConnection;
-    const round = runRound(dut, conn, this.store.dut(dut.name), {
-      repetitions: this.config.repetitions,
-      signal: this.abort.signal,
-      log: this.log,
+  /** A DUT's first round follows the restore of its saved state, so /metrics shows no gap. */
+  private add(dut: DutConfig): void {
+    if (!this.store.duts.has(dut.name)) this.journal?.restore(this.store, [dut.name]);
+    const loop = new DutLoop(dut, this.config, {
+      state: this.store.dut(dut.name),
       links: this.links,
-    })
-      .then((outcomes) => {
-        const failed = outcomes.filter((o) => o.error).length;
-        this.log.info({ dut: dut.name, jobs: outcomes.length, failed }, 'round complete');
-      })
-      .catch((err: Error) => this.log.error({ dut: dut.name, err: err.message }, 'round aborted'))
-      .finally(() => this.rounds.delete(dut.name));
-    this.rounds.set(dut.name, round);
-    return round;
+      log: this.log,
+      journal: this.journal,
+    });
+    this.loops.set(dut.name, loop);
+    loop.start();
   }
 
-  /** Cancels running rounds (their remote processes are killed) and closes the connections. */
+  /** Applies a new configuration; rounds of changed or removed DUTs are cancelled first. */
+  async reload(next: Config): Promise<ReloadSummary> {
+    const everyDut =
+      !isDeepStrictEqual(next.schedule, this.config.schedule) || !isDeepStrictEqual(next.repetitions, this.config.repetitions);
+    const wanted = new Map(next.duts.map((d) => [d.name, d]));
+    const summary: ReloadSummary = { added: [], removed: [], restarted: [] };
+    const stopping: Promise<void>[] = [];
+    for (const [name, loop] of this.loops) {
+      const dut = wanted.get(name);
+      if (dut && !everyDut && isDeepStrictEqual(dut, loop.dut)) continue;
+      (dut ? summary.restarted : summary.removed).push(name);
+      this.loops.delete(name);
+      stopping.push(loop.stop());
+    }
+    await Promise.all(stopping);
+    this.config = next;
+    this.store.retain(new Set(wanted.keys()));
+    for (const dut of next.duts) {
+      if (this.loops.has(dut.name)) continue;
+      if (!summary.restarted.includes(dut.name)) summary.added.push(dut.name);
+      this.add(dut);
+    }
+    return summary;
+  }
+
+  /** Starts a round now on these DUTs (all when absent), unless one is running; returns the DUTs started. */
+  runNow(names?: readonly string[]): string[] {
+    const chosen = [...this.loops.values()].filter((l) => !names || names.includes(l.dut.name));
+    for (const loop of chosen) void loop.runNow();
+    return chosen.map((l) => l.dut.name);
+  }
+
+  has(name: string): boolean {
+    return this.loops.has(name);
+  }
+
   async stop(): Promise<void> {
-    this.abort.abort();
-    for (const t of this.timers.values()) t.cancel();
-    this.timers.clear();
-    await Promise.allSettled(this.rounds.values());
-    for (const c of this.connections.values()) c.close();
+    await Promise.all([...this.loops.values()].map((l) => l.stop()));
+    this.loops.clear();
   }
 }

@@ -1,4 +1,6 @@
-// The HTTP face of the exporter: /metrics, and the health endpoints Prometheus' own servers use.
+// The HTTP face of the exporter: /metrics, the health endpoints Prometheus' own servers use, and
+// the endpoints that change something (reload, run a round now), which answer 403 unless enabled,
+// as Prometheus' --web.enable-lifecycle and --web.enable-admin-api do.
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
@@ -7,9 +9,17 @@ export interface AppOptions {
   registry: Registry;
   isReady: () => boolean;
   log: Logger;
+  /** POST /-/reload, with --web.enable-lifecycle. */
+  reload?: () => Promise<{ ok: true } | { ok: false; error: string }>;
+  /** POST /api/v1/admin/rounds[?dut=NAME…], with --web.enable-admin-api: the DUTs whose round started. */
+  runNow?: (duts: string[] | undefined) => { started: string[]; unknown: string[] };
 }
 
-export function createApp({ registry, isReady, log }: AppOptions) {
+const disabled = (flag: string) => (_req: Request, res: Response) => {
+  res.status(403).type('text/plain').send(`this endpoint is disabled: start edgebench serve with ${flag}\n`);
+};
+
+export function createApp({ registry, isReady, log, reload, runNow }: AppOptions) {
   const app = express();
   app.disable('x-powered-by');
   app.get('/metrics', async (_req, res) => {
@@ -22,6 +32,27 @@ export function createApp({ registry, isReady, log }: AppOptions) {
     if (isReady()) res.type('text/plain').send('edgebench is Ready.\n');
     else res.status(503).type('text/plain').send('edgebench is not ready.\n');
   });
+  app.post(
+    '/-/reload',
+    reload
+      ? async (_req, res) => {
+          const result = await reload();
+          if (result.ok) res.type('text/plain').send('configuration reloaded\n');
+          else res.status(500).type('text/plain').send(`reload failed, the running configuration stays: ${result.error}\n`);
+        }
+      : disabled('--web.enable-lifecycle'),
+  );
+  app.post(
+    '/api/v1/admin/rounds',
+    runNow
+      ? (req, res) => {
+          const asked = req.query.dut === undefined ? undefined : [req.query.dut].flat().map(String);
+          const { started, unknown } = runNow(asked);
+          if (unknown.length > 0) res.status(404).json({ status: 'error', error: `no such DUT: ${unknown.join(', ')}` });
+          else res.status(202).json({ status: 'success', data: { started } });
+        }
+      : disabled('--web.enable-admin-api'),
+  );
   app.get('/', (_req, res) => {
     res
       .type('text/html')

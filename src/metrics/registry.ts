@@ -13,12 +13,15 @@ export interface ReloadStatus {
 export interface ExporterInfo {
   version: string;
   store: ResultsStore;
+  /** Read at every scrape: the reloader updates it in place. */
   reload: ReloadStatus;
+  /** Failed journal writes since start, when there is a journal. */
+  journalWriteErrors?: () => number;
 }
 
 const seconds = (ms: number) => ms / 1000;
 
-export function createRegistry({ version, store, reload }: ExporterInfo): Registry {
+export function createRegistry({ version, store, reload, journalWriteErrors }: ExporterInfo): Registry {
   const registry = new Registry();
   const registers = [registry];
   const perDut = (fn: (dut: string, state: DutResults) => unknown) => {
@@ -189,5 +192,16 @@ export function createRegistry({ version, store, reload }: ExporterInfo): Regist
       if (reload.lastSuccessAt !== undefined) this.set(seconds(reload.lastSuccessAt));
     },
   });
+  if (journalWriteErrors) {
+    new Counter({
+      name: 'edgebench_journal_write_errors_total',
+      help: 'Results the journal failed to write (they are in /metrics, not on disk); the log says why',
+      registers,
+      collect() {
+        this.reset();
+        this.inc(journalWriteErrors());
+      },
+    });
+  }
   return registry;
 }

@@ -4,11 +4,11 @@
 // or not. Callers stop them in `finally`, also when the job fails or times out.
 import type { JobContext } from '../benchmarks/types.js';
 import { JobError } from './errors.js';
-import { commandIn, type ExecContext, onDut } from './exec-context.js';
+import { checkedCommandIn, commandIn, type ExecContext, notRunningCheck, onDut } from './exec-context.js';
 import { newJobId } from './remote-process.js';
 import { shellCommand } from './shell-quote.js';
 import type { ExecResult } from './ssh-connection.js';
-import { toolFailure } from './tool-failure.js';
+import { containerFailure, toolFailure } from './tool-failure.js';
 
 const LISTEN_WAIT_MS = 10_000;
 
@@ -30,7 +30,9 @@ export function startDutProcess(
   const stopWithParent = () => abort.abort();
   ctx.signal.addEventListener('abort', stopWithParent, { once: true });
   const pidFile = `/tmp/edgebench-${newJobId()}.pid`;
-  const script = `${commandIn(where, argv)} & echo $! >${pidFile}; wait $!; rc=$?; rm -f ${pidFile}; exit $rc`;
+  // a process that ends on its own with a failure (not killed: the kill takes this shell too) is
+  // told apart from a container that is not running
+  const script = `${commandIn(where, argv)} & echo $! >${pidFile}; wait $!; rc=$?; rm -f ${pidFile}; [ "$rc" -eq 0 ] || ${notRunningCheck(where)}; exit $rc`;
   const exited = ctx.exec(script, { timeoutMs, signal: abort.signal });
   exited.catch(() => {}).finally(() => ctx.signal.removeEventListener('abort', stopWithParent));
   return {
@@ -73,7 +75,7 @@ export async function startDutServer(
   timeoutMs: number,
 ): Promise<DutProcess> {
   const server = startDutProcess(ctx, where, argv, timeoutMs);
-  const listening = ctx.exec(commandIn(where, ['sh', '-c', listenWaitScript(port)]), {
+  const listening = ctx.exec(checkedCommandIn(where, ['sh', '-c', listenWaitScript(port)]), {
     timeoutMs: LISTEN_WAIT_MS + 5_000,
     signal: ctx.signal,
   });
@@ -98,6 +100,9 @@ export async function startDutServer(
     );
   }
   if ('error' in first) throw first.error;
+  // the listen check runs in the same context: a container that is not running fails it at once
+  const notRunning = containerFailure(argv[0] as string, where_, `${first.listening.stdout}${first.listening.stderr}`);
+  if (notRunning) throw notRunning;
   throw new JobError(
     'exit_status',
     `${shellCommand(argv)} did not listen on TCP port ${port} within ${LISTEN_WAIT_MS / 1000}s on ${where_}`,

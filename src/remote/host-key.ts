@@ -11,6 +11,8 @@ export interface HostKeyPin {
   accepted: string[];
   /** Where the pin came from, for error messages. */
   source: string;
+  /** host_key.insecure_skip_verify: any key is accepted, and every connection says so in the log. */
+  insecure?: boolean;
 }
 
 /**

@@ -2,7 +2,7 @@
 // exit status to a temporary directory, and the script prints them, framed, once all have ended.
 import type { JobContext } from '../benchmarks/types.js';
 import { JobError } from './errors.js';
-import { commandIn, type ExecContext, onDut } from './exec-context.js';
+import { checkedCommandIn, type ExecContext, onDut } from './exec-context.js';
 import { toolFailure } from './tool-failure.js';
 
 const FRAME = /^@@edgebench instance (\d+) exit (\d+)@@\n/m;
@@ -52,7 +52,7 @@ export async function runParallel(
   /** The tool's name in messages, when argv is a wrapper such as `sh -c`. */
   tool = argv[0] as string,
 ): Promise<{ where: string; output: string }[]> {
-  const res = await ctx.exec(parallelScript(where.map((c) => commandIn(c, argv))), { timeoutMs, signal: ctx.signal });
+  const res = await ctx.exec(parallelScript(where.map((c) => checkedCommandIn(c, argv))), { timeoutMs, signal: ctx.signal });
   const outputs = splitParallelOutput(res.stdout);
   if (outputs.length !== where.length) {
     throw new JobError(

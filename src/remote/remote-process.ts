@@ -15,16 +15,18 @@ export function markedCommand(jobId: string, command: string): string {
 }
 
 /**
- * A busybox-sh script that SIGKILLs every process of the job and prints how many it killed.
- * It scans again while it finds any, so a child forked during a scan does not survive.
+ * A busybox-sh script that SIGKILLs every process of the given jobs and prints how many it killed.
+ * It scans again while it finds any, so a child forked during a scan does not survive. Keep the
+ * batch small: dropbear refuses commands longer than 9000 bytes (MAX_CMD_LEN), about 250 markers.
  */
-export function killScript(jobId: string): string {
+export function killScript(...jobIds: [string, ...string[]]): string {
+  const patterns = jobIds.map((id) => `-e EDGEBENCH_JOB=${shellQuote(id)}`).join(' ');
   return [
     'n=0; pass=0',
     'while [ "$pass" -lt 5 ]; do',
     '  found=0',
     '  for p in /proc/[0-9]*; do',
-    `    if tr '\\0' '\\n' 2>/dev/null <"$p/environ" | grep -qx EDGEBENCH_JOB=${jobId}; then`,
+    `    if tr '\\0' '\\n' 2>/dev/null <"$p/environ" | grep -qx ${patterns}; then`,
     // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a template
     '      kill -9 "${p#/proc/}" 2>/dev/null && found=$((found+1))',
     '    fi',

@@ -1,6 +1,8 @@
 // One persistent SSH connection per DUT (ssh2), exec channels per command, keepalive, reconnect
 // with exponential backoff, the host key checked against the pin, and timeouts enforced here:
-// on timeout or cancel the remote process tree is killed, not just the channel closed.
+// on timeout or cancel the remote process tree is killed, not just the channel closed. A kill that
+// cannot be delivered (link down, connection lost) is remembered and delivered as soon as the DUT
+// answers again: on the surviving connection, or first thing after reconnecting.
 
 import type { Logger } from 'pino';
 import { Client, type ClientChannel, type ConnectConfig } from 'ssh2';
@@ -13,8 +15,9 @@ export interface SshTarget {
   host: string;
   port: number;
   user: string;
-  privateKey: Buffer;
+  privateKey?: Buffer;
   passphrase?: string;
+  password?: string;
   hostKey: HostKeyPin;
   connectTimeoutMs: number;
 }
@@ -40,7 +43,25 @@ const DROPBEAR_COMPAT = {
 
 const BACKOFF_MIN_MS = 1_000;
 const BACKOFF_MAX_MS = 60_000;
-const KILL_TIMEOUT_MS = 10_000;
+const KEEPALIVE_INTERVAL_MS = 10_000;
+const KEEPALIVE_COUNT_MAX = 3;
+/**
+ * How long one delivery of kills may take. ssh2 ends a connection whose keepalives go unanswered
+ * after (count + 1) x interval, so on a dead link the delivery ends with the connection.
+ */
+const DELIVERY_TIMEOUT_MS = (KEEPALIVE_COUNT_MAX + 2) * KEEPALIVE_INTERVAL_MS;
+/** Markers per kill script: dropbear drops the connection on a command over 9000 bytes. */
+const KILL_BATCH = 100;
+/** Undelivered markers kept at most (a DUT away for days): the oldest are forgotten first. */
+const MAX_UNDELIVERED = 1_000;
+
+export interface SshConnectionOptions {
+  /**
+   * How long a timed-out or cancelled command waits for the kill of its remote processes; a kill
+   * not delivered by then is remembered and goes on in the background. Default 10 s.
+   */
+  killWaitMs?: number;
+}
 
 export class SshConnection {
   private client: Client | undefined;
@@ -48,25 +69,52 @@ export class SshConnection {
   private backoffMs = 0;
   private nextAttemptAt = 0;
   private lastError = '';
+  /** Job markers whose kill has not reached the DUT yet, oldest first. */
+  private readonly undelivered = new Set<string>();
+  /** Those of them whose caller gave up waiting: their delivery is logged when it happens. */
+  private readonly overdue = new Set<string>();
+  /** The delivery under way, if any: one at a time. */
+  private delivering: Promise<void> | undefined;
+  /** Ends a delivery under way when the connection is closed on purpose. */
+  private deliveryAbort = new AbortController();
+  private readonly killWaitMs: number;
 
   constructor(
     private readonly target: SshTarget,
     private readonly log: Logger,
-  ) {}
+    options: SshConnectionOptions = {},
+  ) {
+    this.killWaitMs = options.killWaitMs ?? 10_000;
+  }
 
   get connected(): boolean {
     return this.client !== undefined;
   }
 
-  /** Runs a shell command on the DUT. Resolves with its exit status; rejects with a JobError. */
+  /** Job markers whose processes may still run on the DUT: their kill is not delivered yet. */
+  get undeliveredKills(): readonly string[] {
+    return [...this.undelivered];
+  }
+
+  /**
+   * Runs a shell command on the DUT. Resolves with its exit status; rejects with a JobError. On
+   * timeout, cancel or a connection lost, every process the command started is killed, now or as
+   * soon as the DUT answers again. Kills still undelivered go first (bounded wait): a server left
+   * behind would hold the port the next one needs.
+   */
   async exec(command: string, opts: ExecOptions): Promise<ExecResult> {
     if (opts.signal?.aborted) throw new JobError('cancelled', 'cancelled before start');
-    const client = await this.connect();
+    let client = await this.connect();
+    if (this.undelivered.size > 0) {
+      await this.deliverKills(Math.min(this.killWaitMs, opts.timeoutMs), opts.signal);
+      if (opts.signal?.aborted) throw new JobError('cancelled', 'cancelled before start');
+      client = await this.connect();
+    }
     const jobId = newJobId();
     try {
       return await this.run(client, markedCommand(jobId, command), opts);
     } catch (err) {
-      if (err instanceof JobError && (err.reason === 'timeout' || err.reason === 'cancelled')) {
+      if (err instanceof JobError && (err.reason === 'timeout' || err.reason === 'cancelled' || err.reason === 'connection')) {
         await this.kill(jobId);
       }
       throw err;
@@ -87,10 +135,25 @@ export class SshConnection {
     return this.connecting;
   }
 
+  /**
+   * Closes the connection. Kills not delivered yet are kept (a later connect delivers them) and
+   * logged: their processes may still run on the DUT.
+   */
   close(): void {
     const client = this.client;
     this.client = undefined;
-    client?.end();
+    this.deliveryAbort.abort();
+    this.deliveryAbort = new AbortController();
+    if (this.undelivered.size > 0) {
+      this.log.warn(
+        { dut: this.target.dut, jobIds: this.undeliveredKills },
+        'closing with kills not delivered: processes of these jobs may still run on the DUT',
+      );
+    }
+    if (!client) return;
+    client.end();
+    // end() waits for the DUT to close its side, which never comes over a dead link
+    setTimeout(() => client.destroy(), 2_000).unref();
   }
 
   private open(): Promise<Client> {
@@ -113,11 +176,19 @@ export class SshConnection {
         this.nextAttemptAt = 0;
         this.client = client;
         this.log.info({ dut: target.dut, host: target.host, hostKey: seen }, 'connected');
+        if (target.hostKey.insecure) {
+          this.log.warn(
+            { dut: target.dut, hostKey: seen },
+            'HOST KEY NOT VERIFIED (host_key.insecure_skip_verify): anyone on the path can impersonate this DUT',
+          );
+        }
         client.once('close', () => {
           if (this.client !== client) return; // closed on purpose
           this.client = undefined;
-          this.log.warn({ dut: target.dut }, 'connection lost');
+          this.log.warn({ dut: target.dut, undeliveredKills: this.undelivered.size }, 'connection lost');
         });
+        // processes of jobs whose kill could not reach the DUT: first thing on the new connection
+        if (this.undelivered.size > 0) void this.deliverKills(0);
         resolve(client);
       });
       // `on`, not `once`: ssh2 may emit a second error (e.g. "Connection lost before handshake" after a
@@ -137,13 +208,14 @@ export class SshConnection {
         username: target.user,
         privateKey: target.privateKey,
         passphrase: target.passphrase,
+        password: target.password,
         readyTimeout: target.connectTimeoutMs,
-        keepaliveInterval: 10_000,
-        keepaliveCountMax: 3,
+        keepaliveInterval: KEEPALIVE_INTERVAL_MS,
+        keepaliveCountMax: KEEPALIVE_COUNT_MAX,
         algorithms: DROPBEAR_COMPAT,
         hostVerifier: (key: Buffer) => {
           seen = fingerprint(key);
-          return target.hostKey.accepted.includes(seen);
+          return target.hostKey.insecure === true || target.hostKey.accepted.includes(seen);
         },
       });
     });
@@ -178,7 +250,8 @@ export class SshConnection {
         opts.timeoutMs,
       );
       const onAbort = () => finish(new JobError('cancelled', 'cancelled'));
-      const onClose = () => finish(new JobError('connection', 'connection lost during the command'));
+      const onClose = () =>
+        finish(new JobError('connection', `connection to ${this.target.host}:${this.target.port} lost during the command`));
       opts.signal?.addEventListener('abort', onAbort, { once: true });
       client.once('close', onClose);
       client.exec(command, (err, ch) => {
@@ -195,18 +268,84 @@ export class SshConnection {
     });
   }
 
-  /** Kills every process of the job on the DUT, over a fresh channel. Best effort: logged, never thrown. */
+  /**
+   * Kills every process of the job on the DUT, over a fresh channel, waiting at most killWaitMs.
+   * A kill not delivered by then is remembered, and goes on: on this connection as soon as the DUT
+   * answers again, or first thing after a reconnect. Never throws.
+   */
   private async kill(jobId: string): Promise<void> {
-    const client = this.client;
-    if (!client) {
-      this.log.warn({ dut: this.target.dut, jobId }, 'not connected: remote processes of the job could not be killed');
-      return;
+    this.undelivered.add(jobId);
+    for (const old of this.undelivered) {
+      if (this.undelivered.size <= MAX_UNDELIVERED) break;
+      this.undelivered.delete(old);
+      this.overdue.delete(old);
+      this.log.warn({ dut: this.target.dut, jobId: old }, 'too many kills not delivered: forgetting the oldest');
     }
-    try {
-      const res = await this.run(client, killScript(jobId), { timeoutMs: KILL_TIMEOUT_MS });
-      this.log.debug({ dut: this.target.dut, jobId, killed: Number(res.stdout.trim()) }, 'killed remote processes');
-    } catch (err) {
-      this.log.warn({ dut: this.target.dut, jobId, err: (err as Error).message }, 'could not kill remote processes');
+    if (!(await this.deliverKills(this.killWaitMs)) && this.undelivered.has(jobId)) {
+      this.overdue.add(jobId);
+      this.log.warn(
+        { dut: this.target.dut, jobId, connected: this.connected },
+        'remote processes of the job could not be killed yet: the kill will be delivered as soon as the DUT answers',
+      );
+    }
+  }
+
+  /**
+   * Starts delivering the remembered kills unless a delivery is under way, and waits for it at most
+   * waitMs (or until the signal aborts). True when every marker remembered at the call was killed.
+   */
+  private async deliverKills(waitMs: number, signal?: AbortSignal): Promise<boolean> {
+    const wanted = [...this.undelivered];
+    if (wanted.length === 0) return true;
+    this.delivering ??= this.deliveryLoop().finally(() => {
+      this.delivering = undefined;
+    });
+    let timer: NodeJS.Timeout | undefined;
+    let onAbort: (() => void) | undefined;
+    await Promise.race([
+      this.delivering,
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, waitMs);
+        onAbort = resolve;
+        signal?.addEventListener('abort', onAbort, { once: true });
+      }),
+    ]);
+    clearTimeout(timer);
+    if (onAbort) signal?.removeEventListener('abort', onAbort);
+    return wanted.every((id) => !this.undelivered.has(id));
+  }
+
+  /** Kill scripts for the remembered markers, batch after batch, while connected. */
+  private async deliveryLoop(): Promise<void> {
+    const { signal } = this.deliveryAbort;
+    // the servers of a job are stopped together: one script for all of them
+    await new Promise((resolve) => setImmediate(resolve));
+    while (this.undelivered.size > 0 && !signal.aborted) {
+      const client = this.client;
+      if (!client) return; // the next connection delivers them
+      const batch = [...this.undelivered].slice(0, KILL_BATCH) as [string, ...string[]];
+      const started = performance.now();
+      try {
+        const res = await this.run(client, killScript(...batch), { timeoutMs: DELIVERY_TIMEOUT_MS, signal });
+        const overdue = batch.filter((id) => this.overdue.has(id));
+        for (const id of batch) {
+          this.undelivered.delete(id);
+          this.overdue.delete(id);
+        }
+        const fields = {
+          dut: this.target.dut,
+          jobIds: batch,
+          killed: Number(res.stdout.trim()),
+          ms: Math.round(performance.now() - started),
+        };
+        // a kill that had to wait for the DUT is news; a routine one (every server a job stops) is not
+        if (overdue.length > 0) this.log.info(fields, 'delivered kills that were waiting for the DUT');
+        else this.log.debug(fields, 'killed remote processes');
+      } catch (err) {
+        // connection lost: delivered after the reconnect; timed out: on the next exec or kill
+        this.log.debug({ dut: this.target.dut, jobIds: batch, err: (err as Error).message }, 'kill not delivered');
+        return;
+      }
     }
   }
 }

@@ -1,8 +1,23 @@
-// From a DUT's configuration to what the SSH connection needs: key material and the host key pin.
+// From a DUT's configuration to what the SSH connection needs: key material, secrets read from the
+// environment or files (never from the configuration itself), and the host key pin.
 import { readFileSync } from 'node:fs';
 import type { DutConfig } from '../config/schema.js';
-import { knownHostsPin } from './host-key.js';
+import { type HostKeyPin, knownHostsPin } from './host-key.js';
 import type { SshTarget } from './ssh-connection.js';
+
+/** A secret's first line, from an environment variable or a file; validated at config load. */
+function secret(env: string | undefined, file: string | undefined): string | undefined {
+  if (env !== undefined) return process.env[env];
+  if (file !== undefined) return readFileSync(file, 'utf8').split('\n')[0];
+  return undefined;
+}
+
+function hostKeyPin(dut: DutConfig): HostKeyPin {
+  const pin = dut.host_key;
+  if ('fingerprint' in pin) return { accepted: [pin.fingerprint], source: 'host_key.fingerprint' };
+  if ('known_hosts' in pin) return knownHostsPin(pin.known_hosts, dut.host, dut.port);
+  return { accepted: [], source: 'host_key.insecure_skip_verify', insecure: true };
+}
 
 export function sshTarget(dut: DutConfig): SshTarget {
   return {
@@ -10,12 +25,10 @@ export function sshTarget(dut: DutConfig): SshTarget {
     host: dut.host,
     port: dut.port,
     user: dut.user,
-    privateKey: readFileSync(dut.identity_file),
-    passphrase: dut.passphrase_env ? process.env[dut.passphrase_env] : undefined,
-    hostKey:
-      'fingerprint' in dut.host_key
-        ? { accepted: [dut.host_key.fingerprint], source: 'host_key.fingerprint' }
-        : knownHostsPin(dut.host_key.known_hosts, dut.host, dut.port),
+    privateKey: dut.identity_file === undefined ? undefined : readFileSync(dut.identity_file),
+    passphrase: secret(dut.passphrase_env, dut.passphrase_file),
+    password: secret(dut.password_env, dut.password_file),
+    hostKey: hostKeyPin(dut),
     connectTimeoutMs: dut.connect_timeout,
   };
 }

@@ -1,13 +1,34 @@
 // How a tool's exit tells "not installed" from "failed": busybox sh and dash exit 127 with
-// "not found", lxc-attach says "Failed to exec". Shared by every benchmark so the reason label
-// and the message (DUT, context, tool) read the same everywhere.
+// "not found", lxc-attach says "Failed to exec"; a container that is not running is said so (see
+// commandIn). Shared by every benchmark so the reason label and the message (DUT, context, tool)
+// read the same everywhere.
 import type { JobContext } from '../benchmarks/types.js';
 import { JobError, ToolReportedError } from './errors.js';
+import { NOT_RUNNING } from './exec-context.js';
 
 const lastLine = (output: string) => output.trim().split('\n').at(-1) ?? '';
 
+const NOT_RUNNING_LINES = new RegExp(`^${NOT_RUNNING} (\\S+)\n(.*)$`, 'm');
+
+/**
+ * The JobError for a command in a container that is not running (see commandIn), naming tool, DUT,
+ * context and the container's state; undefined for any other output.
+ */
+export function containerFailure(tool: string, where: string, output: string): JobError | undefined {
+  const m = NOT_RUNNING_LINES.exec(output);
+  if (!m) return undefined;
+  const state = (m[2] as string).replace(/\s+/g, ' ').trim();
+  return new JobError(
+    'exit_status',
+    `${tool} could not start on ${where}: container ${m[1]} is not running (${state || 'no state'})`,
+    output,
+  );
+}
+
 /** The JobError for a non-zero exit, or undefined when the tool exited 0. */
 export function toolFailure(tool: string, where: string, exitCode: number, output: string): JobError | undefined {
+  const notRunning = exitCode !== 0 ? containerFailure(tool, where, output) : undefined;
+  if (notRunning) return notRunning;
   if (exitCode === 127 || (exitCode !== 0 && /\bnot found\b|Failed to exec/.test(output))) {
     return new JobError('tool_missing', `${tool} not found on ${where}: ${lastLine(output)}`, output);
   }

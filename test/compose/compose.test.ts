@@ -83,7 +83,8 @@ beforeAll(() => {
 describe('docker-compose.yml, as docker-compose 1.29.2 normalizes it', () => {
   it('has the four services and their persistent volumes', () => {
     expect(Object.keys(compose.services).sort()).toEqual(['alertmanager', 'edgebench', 'grafana', 'prometheus']);
-    expect(Object.keys(compose.volumes).sort()).toEqual(['alertmanager-data', 'grafana-data', 'prometheus-data']);
+    expect(Object.keys(compose.volumes).sort()).toEqual(['alertmanager-data', 'edgebench-data', 'grafana-data', 'prometheus-data']);
+    expect(named(compose.services.edgebench)).toContain('edgebench-data:/var/lib/edgebench:rw');
     expect(named(compose.services.prometheus)).toContain('prometheus-data:/prometheus:rw');
     expect(named(compose.services.alertmanager)).toContain('alertmanager-data:/alertmanager:rw');
     expect(named(compose.services.grafana)).toContain('grafana-data:/var/lib/grafana:rw');

@@ -599,3 +599,56 @@ describe('parseConfig: durations beyond what Node timers can hold', () => {
     expect(timeout).toBeLessThanOrEqual(2 ** 31 - 1);
   });
 });
+
+describe('parseConfig: secrets, host key verification, the journal', () => {
+  it('refuses a password or passphrase written in the file, saying where it goes instead', () => {
+    const raw = baseConfig();
+    Object.assign(dut0(raw), { password: 'hunter2', passphrase: 'hunter3' });
+    const issues = issuesOf(raw);
+    expect(issues).toEqual([
+      { path: 'duts[0].password', message: 'secrets are not read from the configuration: use password_env or password_file' },
+      { path: 'duts[0].passphrase', message: 'secrets are not read from the configuration: use passphrase_env or passphrase_file' },
+    ]);
+    expect(JSON.stringify(issues)).not.toContain('hunter');
+  });
+
+  it('takes a password from a file for a DUT without a key, and needs one or the other', () => {
+    const passwordFile = join(dir, 'password');
+    writeFileSync(passwordFile, 'not shown\n', { mode: 0o600 });
+    const raw = baseConfig();
+    delete dut0(raw).identity_file;
+    dut0(raw).password_file = passwordFile;
+    expect(parse(raw).duts[0]?.password_file).toBe(passwordFile);
+    delete dut0(raw).password_file;
+    expect(issuesOf(raw)).toEqual([
+      { path: 'duts[0].identity_file', message: 'required: a private key (or password_env / password_file for a DUT without keys)' },
+    ]);
+  });
+
+  it('wants each secret from one place, and every file readable', () => {
+    process.env.EDGEBENCH_TEST_SET = 'x';
+    const raw = baseConfig();
+    Object.assign(dut0(raw), { passphrase_env: 'EDGEBENCH_TEST_SET', passphrase_file: join(dir, 'missing') });
+    expect(issuesOf(raw)).toEqual([
+      { path: 'duts[0].passphrase_file', message: 'give passphrase_env or passphrase_file, not both' },
+      { path: 'duts[0].passphrase_file', message: `cannot read ${join(dir, 'missing')}: ENOENT` },
+    ]);
+  });
+
+  it('skips host key verification only when told so explicitly', () => {
+    const raw = baseConfig();
+    dut0(raw).host_key = { insecure_skip_verify: true };
+    expect(parse(raw).duts[0]?.host_key).toEqual({ insecure_skip_verify: true });
+    dut0(raw).host_key = { insecure_skip_verify: false };
+    expect(issuesOf(raw)[0]?.message).toContain('must be true (or pin the key with fingerprint or known_hosts)');
+  });
+
+  it('puts the journal beside the configuration file unless told otherwise, and keeps it 30 days', () => {
+    const file = join(dir, 'sub', 'edgebench.yml');
+    const cfg = parseConfig(stringify(baseConfig()), file);
+    expect(cfg.journal).toEqual({ path: join(dir, 'sub', 'edgebench-journal.sqlite'), retention: 30 * 86_400_000 });
+    const absolute = parseConfig(stringify({ ...baseConfig(), journal: { path: '/var/lib/edgebench/j.sqlite', retention: '400d' } }), file);
+    expect(absolute.journal).toEqual({ path: '/var/lib/edgebench/j.sqlite', retention: 400 * 86_400_000 });
+    expect(pathsOf({ ...baseConfig(), journal: { retention: '4000d' } })).toEqual(['journal.retention']);
+  });
+});

@@ -91,7 +91,7 @@ describe(`ssh transport against lab ${name}`, () => {
 
   it('accepts the host key from a known_hosts file', async () => {
     const known = join(work, 'known_hosts');
-    const pub = readFileSync(dut.identity_file.replace(/tm-key$/, 'dut-hostkey.pub'), 'utf8').trim();
+    const pub = readFileSync(String(dut.identity_file).replace(/tm-key$/, 'dut-hostkey.pub'), 'utf8').trim();
     writeFileSync(known, `# pinned\nother.example ${pub}\n${dut.host} ${pub}\n`);
     const path = writeVariant('known-hosts.yml', (cfg) => {
       (cfg.duts[0] as Record<string, unknown>).host_key = { known_hosts: known };

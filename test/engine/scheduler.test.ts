@@ -14,25 +14,18 @@ const dir = mkdtempSync(join(tmpdir(), 'edgebench-scheduler-'));
 execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'key')]);
 
 /** A DUT nobody listens for (port 1 on loopback, unless given): every round fails, and is counted. */
-function config(interval: string, port = 1, connectTimeout = '10s') {
-  return parseConfig(
-    stringify({
-      schedule: { interval },
-      repetitions: 1,
-      duts: [
-        {
-          name: 'nobody',
-          host: '127.0.0.1',
-          port,
-          connect_timeout: connectTimeout,
-          identity_file: join(dir, 'key'),
-          host_key: { fingerprint: 'SHA256:E+nYlqxqWbNK1J2HJKOEGWBXxDKgQdX+J68iK94DoKk' },
-          benchmarks: { sysbench: { modes: ['native'], instances: [1] } },
-        },
-      ],
-    }),
-    'inline',
-  );
+const nobody = (name: string, port = 1, connectTimeout = '10s') => ({
+  name,
+  host: '127.0.0.1',
+  port,
+  connect_timeout: connectTimeout,
+  identity_file: join(dir, 'key'),
+  host_key: { fingerprint: 'SHA256:E+nYlqxqWbNK1J2HJKOEGWBXxDKgQdX+J68iK94DoKk' },
+  benchmarks: { sysbench: { modes: ['native'], instances: [1] } },
+});
+
+function config(interval: string, port = 1, connectTimeout = '10s', duts = [nobody('nobody', port, connectTimeout)]) {
+  return parseConfig(stringify({ schedule: { interval }, repetitions: 1, duts }), join(dir, 'inline.yml'));
 }
 
 async function roundsIn(interval: string, ms: number, port?: number, connectTimeout?: string): Promise<number> {
@@ -75,5 +68,42 @@ describe('Scheduler with an interval', () => {
     const after = store.dut('nobody').runsTotal.get('sysbench');
     await new Promise((r) => setTimeout(r, 300));
     expect(store.dut('nobody').runsTotal.get('sysbench')).toBe(after);
+  });
+});
+
+describe('Scheduler.reload', () => {
+  const rounds = (store: ResultsStore, dut: string) => store.duts.get(dut)?.runsTotal.get('sysbench') ?? 0;
+
+  it('forgets a removed DUT, starts an added one, restarts a changed one with its results, leaves the rest running', async () => {
+    const store = new ResultsStore();
+    const scheduler = new Scheduler(config('200ms', 1, '10s', [nobody('a'), nobody('b'), nobody('c')]), store, pino({ level: 'silent' }));
+    scheduler.start();
+    await new Promise((r) => setTimeout(r, 500));
+    const before = { b: rounds(store, 'b'), c: rounds(store, 'c') };
+    const summary = await scheduler.reload(
+      config('200ms', 1, '10s', [nobody('b'), { ...nobody('c'), connect_timeout: '5s' }, nobody('d')]),
+    );
+    expect(summary).toEqual({ added: ['d'], removed: ['a'], restarted: ['c'] });
+    expect([...store.duts.keys()].sort()).toEqual(['b', 'c', 'd']);
+    expect(rounds(store, 'c')).toBeGreaterThanOrEqual(before.c); // kept, not reset
+    await new Promise((r) => setTimeout(r, 500));
+    expect(rounds(store, 'b')).toBeGreaterThan(before.b);
+    expect(rounds(store, 'd')).toBeGreaterThan(0);
+    expect(scheduler.has('a')).toBe(false);
+    await scheduler.stop();
+  });
+
+  it('restarts every DUT when the schedule changes', async () => {
+    const store = new ResultsStore();
+    const scheduler = new Scheduler(config('1h', 1, '10s', [nobody('a'), nobody('b')]), store, pino({ level: 'silent' }));
+    scheduler.start();
+    await new Promise((r) => setTimeout(r, 200));
+    expect(await scheduler.reload(config('30m', 1, '10s', [nobody('a'), nobody('b')]))).toEqual({
+      added: [],
+      removed: [],
+      restarted: ['a', 'b'],
+    });
+    expect(await scheduler.reload(config('30m', 1, '10s', [nobody('a'), nobody('b')]))).toEqual({ added: [], removed: [], restarted: [] });
+    await scheduler.stop();
   });
 });

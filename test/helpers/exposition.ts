@@ -17,3 +17,8 @@ export function parseExposition(text: string): Sample[] {
   }
   return samples;
 }
+
+/** The value of one series among samples, or undefined. */
+export function seriesValue(samples: Sample[], name: string, labels: Record<string, string>): number | undefined {
+  return samples.find((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
+}

@@ -48,6 +48,17 @@ describe('edgebench-lab', () => {
     expect(again).toEqual(configA);
   });
 
+  it('restarts a dropbear that was killed, even when nobody reaped it (a zombie is not running)', () => {
+    const pidFile = `${labRoot}/${a}/dropbear.pid`;
+    const before = Number(readFileSync(pidFile, 'utf8'));
+    process.kill(before, 'SIGKILL');
+    spawnSync('sleep', ['0.3']);
+    labUp(a);
+    const after = Number(readFileSync(pidFile, 'utf8'));
+    expect(after).not.toBe(before);
+    expect(readFileSync(`/proc/${after}/stat`, 'utf8')).toMatch(/^\d+ \(dropbear\) [RS] /);
+  });
+
   it('shapes both directions of the DUT link on request, and unshapes', () => {
     labUp(a, '--shape', '100mbit');
     expect(spawnSync('tc', ['qdisc', 'show', 'dev', `eb-${a}`], { encoding: 'utf8' }).stdout).toMatch(/tbf .*rate 100Mbit/);

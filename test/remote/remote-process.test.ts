@@ -145,6 +145,27 @@ describe('killScript', () => {
     expect(await until(() => marked(otherId).length === 0)).toBe(true);
   }, 60_000);
 
+  it('kills the processes of several jobs in one run (undelivered kills go as a batch), and only those', async () => {
+    const ids = [newJobId(), newJobId(), newJobId()];
+    const bystander = newJobId();
+    for (const id of ids) startJob(id, 'sleep 300 & wait');
+    startJob(bystander, 'sleep 300 & wait');
+    expect(await until(() => [...ids, bystander].every((id) => marked(id).length >= 2))).toBe(true);
+    const bystanderBefore = marked(bystander);
+
+    const script = killScript(...(ids as [string, ...string[]]));
+    const printed = execFileSync(BUSYBOX, ['sh', '-c', script], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } });
+    expect(Number(printed.trim())).toBeGreaterThanOrEqual(6);
+    expect(await until(() => ids.every((id) => marked(id).length === 0))).toBe(true);
+    expect(marked(bystander).sort()).toEqual(bystanderBefore.sort());
+    kill(bystander);
+  }, 60_000);
+
+  it('stays under dropbear’s 9000-byte command limit for a batch of 100 markers', () => {
+    const ids = Array.from({ length: 100 }, newJobId) as [string, ...string[]];
+    expect(killScript(...ids).length).toBeLessThan(9000);
+  });
+
   it('prints 0 when no process carries the marker', () => {
     expect(kill(newJobId()).trim()).toBe('0');
   });

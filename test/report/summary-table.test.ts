@@ -18,7 +18,10 @@ function outcome(
     series:
       mean === undefined
         ? []
-        : [{ family, labels, stats: stats(mean) }, ...extra.map(([f, l, m]) => ({ family: f, labels: l, stats: stats(m) }))],
+        : [
+            { family, labels, stats: stats(mean), samples: [[mean]] },
+            ...extra.map(([f, l, m]) => ({ family: f, labels: l, stats: stats(m), samples: [[m]] })),
+          ],
     repetitions: mean === undefined ? 0 : 1,
     error: mean === undefined ? { reason: 'timeout', message: 'timed out' } : undefined,
     durationSeconds: 1,
