@@ -150,7 +150,7 @@ export interface PerfRun {
  */
 export function startPerf(ctx: JobContext, path: string, timeoutMs: number): PerfRun {
   const argv = [path, 'stat', '-a', '-x,', '-e', EVENTS.map((e) => e.event).join(','), '--timeout', String(timeoutMs)];
-  const proc = startDutProcess(ctx, native, argv, timeoutMs + 10_000);
+  const proc = startDutProcess(ctx, native, argv, timeoutMs + 10_000, { interruptible: true });
   const where = onDut(ctx.dut, native);
   return {
     async counts() {

@@ -19,12 +19,17 @@ export interface DutProcess {
   kill(): Promise<void>;
 }
 
-/** Starts argv in `where`, in the background of its own channel. */
+/**
+ * Starts argv in `where`, in the background of its own channel. Only an `interruptible` process
+ * (perf, which prints its counts on SIGINT) gets a pid file: a server ends by the kill, which takes
+ * the wrapping shell too, so its `rm` would never run and the file would stay in the DUT's /tmp.
+ */
 export function startDutProcess(
   ctx: JobContext,
   where: ExecContext,
   argv: readonly string[],
   timeoutMs: number,
+  { interruptible = false } = {},
 ): DutProcess & { exited: Promise<ExecResult> } {
   const abort = new AbortController();
   const stopWithParent = () => abort.abort();
@@ -32,18 +37,27 @@ export function startDutProcess(
   const pidFile = `/tmp/edgebench-${newJobId()}.pid`;
   // a process that ends on its own with a failure (not killed: the kill takes this shell too) is
   // told apart from a container that is not running
-  const script = `${commandIn(where, argv)} & echo $! >${pidFile}; wait $!; rc=$?; rm -f ${pidFile}; [ "$rc" -eq 0 ] || ${notRunningCheck(where)}; exit $rc`;
-  const exited = ctx.exec(script, { timeoutMs, signal: abort.signal });
-  exited.catch(() => {}).finally(() => ctx.signal.removeEventListener('abort', stopWithParent));
+  const run = interruptible
+    ? `${commandIn(where, argv)} & echo $! >${pidFile}; wait $!; rc=$?; rm -f ${pidFile}`
+    : `${commandIn(where, argv)}; rc=$?`;
+  const exited = ctx.exec(`${run}; [ "$rc" -eq 0 ] || ${notRunningCheck(where)}; exit $rc`, { timeoutMs, signal: abort.signal });
+  let ended = false; // on its own: the shell got to its `rm`
+  exited
+    .then(() => (ended = true))
+    .catch(() => {})
+    .finally(() => ctx.signal.removeEventListener('abort', stopWithParent));
   return {
     exited,
     async interrupt() {
+      if (!interruptible) throw new Error('startDutProcess: interrupt() needs { interruptible: true }');
       await ctx.exec(`kill -INT "$(cat ${pidFile})"`, { timeoutMs: 10_000, signal: ctx.signal });
       return exited;
     },
     async kill() {
       abort.abort();
       await exited.catch(() => {});
+      // killed before it could remove its pid file
+      if (interruptible && !ended) await ctx.exec(`rm -f ${pidFile}`, { timeoutMs: 10_000 }).catch(() => {});
     },
   };
 }

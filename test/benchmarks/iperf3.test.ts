@@ -146,9 +146,9 @@ describe('iperf3 jobs', () => {
     const ctx = fakeContext(dut.exec, pair);
     const rep = await job('{ duration: 2s }', { mode: 'native', netdev: 'host', direction: 'receive', instances: '2' }).runOnce(ctx);
     expect(rep).toEqual({ values: [6651225400.376532 / 8 + 8152009273.3466625 / 8] });
-    expect(ctx.dutCommands.filter((c) => c.includes(' & echo $! >'))).toEqual([
-      expect.stringMatching(/^iperf3 -s -p 5201 & /),
-      expect.stringMatching(/^iperf3 -s -p 5202 & /),
+    expect(ctx.dutCommands.filter((c) => / -s -p \d+; rc=/.test(c))).toEqual([
+      expect.stringMatching(/^iperf3 -s -p 5201; rc=/),
+      expect.stringMatching(/^iperf3 -s -p 5202; rc=/),
     ]);
     expect(ctx.dutCommands.filter((c) => c.includes('/proc/net/tcp'))).toEqual([
       expect.stringContaining(':1451 [0-9A-F]+:0000 0A '),
@@ -168,7 +168,7 @@ describe('iperf3 jobs', () => {
     const rep = await job(bench, { mode: 'lxc', netdev: 'veth', direction: 'transmit', instances: '1' }).runOnce(ctx);
     expect(rep.values).toEqual([11256131821.137587 / 8]);
     expect(ctx.dutCommands[0]).toMatch(
-      /^lxc-attach -P \/srv\/lxc -n veth0 -v "EDGEBENCH_JOB=\$EDGEBENCH_JOB" -- \/usr\/bin\/iperf3 -s -p 6201 & /,
+      /^lxc-attach -P \/srv\/lxc -n veth0 -v "EDGEBENCH_JOB=\$EDGEBENCH_JOB" -- \/usr\/bin\/iperf3 -s -p 6201; rc=/,
     );
     expect(ctx.dutCommands[1]).toMatch(/^lxc-attach -P \/srv\/lxc -n veth0 .*:1839 /s);
     expect(ctx.localCommands).toEqual([['/opt/iperf3', '-c', '198.18.3.10', '-p', '6201', '-t', '2', '-J', '-R']]);
@@ -212,7 +212,7 @@ describe('iperf3 jobs', () => {
 
   it('fails as tool_missing, naming the container, when the DUT has no iperf3, killing the servers already started', async () => {
     const missing = readFileSync(new URL('../fixtures/stream/lxc-attach-tool-missing.txt', import.meta.url), 'utf8');
-    const dut = fakeDut({ exits: (cmd) => (cmd.includes(' -p 5202 ') ? { stdout: '', stderr: missing, exitCode: 127 } : undefined) });
+    const dut = fakeDut({ exits: (cmd) => (/ -p 5202;/.test(cmd) ? { stdout: '', stderr: missing, exitCode: 127 } : undefined) });
     const ctx = fakeContext(dut.exec, pair);
     const run = job('{}', { mode: 'lxc', netdev: 'veth', direction: 'transmit', instances: '2' }).runOnce(ctx);
     await expect(run).rejects.toMatchObject({

@@ -249,7 +249,7 @@ describe('nuttcp jobs', () => {
     const ctx = fakeContext(dut.exec, client);
     const rep = await job('{ duration: 3s }', { mode: 'native', netdev: 'host', direction: 'transmit' }).runOnce(ctx);
     expect(rep).toEqual({ values: [1376895925], extra: undefined }); // rate_Mbps=11015.1674
-    expect(ctx.dutCommands[0]).toMatch(/^nuttcp -S --nofork -P5000 & echo \$! >\/tmp\/edgebench-/);
+    expect(ctx.dutCommands[0]).toMatch(/^nuttcp -S --nofork -P5000; rc=\$\?; /);
     expect(ctx.dutCommands[1]).toContain(':1388 [0-9A-F]+:0000 0A '); // listens on 5000
     expect(ctx.localCommands).toEqual([['nuttcp', '-r', '-T3', '-P5000', '-p5001', '-fparse', '198.18.3.2']]);
     expect(dut.processes.map((p) => p.killed)).toEqual([true]);
@@ -262,7 +262,7 @@ describe('nuttcp jobs', () => {
     const rep = await job(bench, { mode: 'lxc', netdev: 'veth', direction: 'receive' }).runOnce(ctx);
     expect(rep.values).toEqual([1441095050]); // rate_Mbps=11528.7604
     expect(ctx.dutCommands[0]).toMatch(
-      /^lxc-attach -P \/srv\/lxc -n veth0 -v "EDGEBENCH_JOB=\$EDGEBENCH_JOB" -- \/usr\/bin\/nuttcp -S --nofork -P6000 & echo \$! >/,
+      /^lxc-attach -P \/srv\/lxc -n veth0 -v "EDGEBENCH_JOB=\$EDGEBENCH_JOB" -- \/usr\/bin\/nuttcp -S --nofork -P6000; rc=\$\?; /,
     );
     expect(ctx.dutCommands[1]).toMatch(/^lxc-attach -P \/srv\/lxc -n veth0 .*:1770 \[0-9A-F\]\+:0000 0A /s);
     expect(ctx.localCommands).toEqual([['/opt/nuttcp', '-t', '-T3', '-P6000', '-p6001', '-fparse', '198.18.3.10']]);
@@ -328,7 +328,7 @@ describe('nuttcp jobs', () => {
       expect(ctx.dutCommands[0]).toMatch(
         /^perf stat -a '-x,' -e 'branch-misses,L1-dcache-load-misses' --timeout 60000 & echo \$! >(\/tmp\/edgebench-\S+\.pid);/,
       );
-      expect(ctx.dutCommands[1]).toMatch(/^lxc-attach -P \/srv\/lxc -n veth0 .* nuttcp -S --nofork -P5000 & /);
+      expect(ctx.dutCommands[1]).toMatch(/^lxc-attach -P \/srv\/lxc -n veth0 .* nuttcp -S --nofork -P5000; rc=/);
       const pidFile = /& echo \$! >(\S+);/.exec(ctx.dutCommands[0] ?? '')?.[1];
       expect(ctx.dutCommands.at(-1)).toBe(`kill -INT "$(cat ${pidFile})"`);
       expect(dut.processes.map((p) => [p.interrupted, p.killed])).toEqual([

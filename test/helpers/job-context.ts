@@ -62,7 +62,9 @@ export interface FakeDut {
   processes: FakeDutProcess[];
 }
 
-const BACKGROUND = / & echo \$! >(\/tmp\/edgebench-\S+\.pid); wait \$!;/;
+/** A process of startDutProcess: with its pid file (interruptible) or without (a server). */
+const BACKGROUND = / & echo \$! >(\/tmp\/edgebench-\S+\.pid); wait \$!;|; rc=\$\?; \[ "\$rc" -eq 0 \]/;
+const REMOVE_PID_FILE = /^rm -f \/tmp\/edgebench-\S+\.pid$/;
 const INTERRUPT = /^kill -INT "\$\(cat (\/tmp\/edgebench-\S+\.pid)\)"$/;
 const never = new Promise<never>(() => {});
 
@@ -77,13 +79,13 @@ export function fakeDut(o: FakeDutOptions = {}): FakeDut {
   const running = new Map<string, { p: FakeDutProcess; resolve: (res: ExecResult) => void }>();
   const exec: DutExec = async (command, opts) => {
     const bg = BACKGROUND.exec(command);
-    if (bg?.[1]) {
+    if (bg) {
       const p: FakeDutProcess = { command, killed: false, interrupted: false };
       processes.push(p);
       opts.signal?.addEventListener('abort', () => (p.killed = true), { once: true });
       const exited = o.exits?.(command);
       if (exited) return exited;
-      const pidFile = bg[1];
+      const pidFile = bg[1] ?? `server ${processes.length}`;
       return new Promise((resolve, reject) => {
         opts.signal?.addEventListener('abort', () => reject(new Error('killed')), { once: true });
         running.set(pidFile, { p, resolve });
@@ -98,6 +100,7 @@ export function fakeDut(o: FakeDutOptions = {}): FakeDut {
       r.resolve(o.interrupted(r.p.command));
       return { stdout: '', stderr: '', exitCode: 0 };
     }
+    if (REMOVE_PID_FILE.test(command)) return { stdout: '', stderr: '', exitCode: 0 };
     if (command.includes('/proc/net/tcp')) {
       const last = processes.at(-1);
       return last && [...running.values()].some((r) => r.p === last) ? { stdout: '', stderr: '', exitCode: 0 } : never;

@@ -86,7 +86,7 @@ describe('startDutServer', () => {
     });
     const server = await startDutServer(ctx, where, ['iperf3', '-s', '-p', '5201'], 5201, 60_000);
     expect(ctx.dutCommands[0]).toMatch(
-      /^lxc-attach -P \/srv\/lxc -n veth0 -v "EDGEBENCH_JOB=\$EDGEBENCH_JOB" -- iperf3 -s -p 5201 & echo \$! >/,
+      /^lxc-attach -P \/srv\/lxc -n veth0 -v "EDGEBENCH_JOB=\$EDGEBENCH_JOB" -- iperf3 -s -p 5201; rc=\$\?; /,
     );
     expect(ctx.dutCommands[1]).toContain(':1451 [0-9A-F]+:0000 0A ');
     expect(killed).toBe(false);
