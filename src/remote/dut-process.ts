@@ -67,10 +67,11 @@ export function listenWaitScript(port: number, waitMs = LISTEN_WAIT_MS): string 
   const hex = port.toString(16).toUpperCase().padStart(4, '0');
   return [
     'i=0',
-    `while [ "$i" -lt ${Math.ceil(waitMs / 100)} ]; do`,
+    `while [ "$i" -lt ${Math.ceil(waitMs / 10)} ]; do`,
     `  grep -Eqs ':${hex} [0-9A-F]+:0000 0A ' /proc/net/tcp /proc/net/tcp6 && exit 0`,
+    // every 10 ms: a server listens within a few ms, and each poll is one grep and one sleep;
     // busybox without FEATURE_FLOAT_SLEEP rejects fractions
-    '  sleep 0.1 2>/dev/null || sleep 1',
+    '  sleep 0.01 2>/dev/null || sleep 1',
     '  i=$((i+1))',
     'done',
     'exit 1',
