@@ -1,0 +1,88 @@
+// Where a job's orchestration time goes on the DUT: the commands edgebench wraps around every tool,
+// each timed on its own over edgebench's own persistent SSH connection (dist/remote/ssh-connection.js),
+// RUNS times, median. A reading aid for overhead.js and round-efficiency.js, not a target:
+//   exec `true`                  an exec channel: dropbear's fork, the login shell, `exec env … sh -c`
+//   parallel script, native      what sysbench/linpack/stream run in: mktemp, two subshells, cat, rm
+//   parallel script, lxc         the same with lxc-attach into pool container 0
+//   kill script (shipped)        what ends every server and every timed-out job: a scan of /proc
+//   kill script (proposed)       the same scan with one grep (bench/proposals/kill-one-grep.patch)
+//   ssh dut true                 OpenSSH, a new connection per command, for scale
+//
+//   npx tsc -p bench/tsconfig.json && node dist/bench/exec-parts.js [--runs 20] [--lab bnparts]
+import { options, repoRoot, requireRoot } from './lib/exec.js';
+import { ssh, withLab, writeConfig } from './lib/lab.js';
+import { fixed, machine, median, quantile, table } from './lib/report.js';
+
+const o = options({ runs: '20', lab: 'bnparts' });
+const dist = (m: string) => import(`${repoRoot}dist/${m}`);
+
+interface Conn {
+  exec(command: string, opts: { timeoutMs: number }): Promise<{ stdout: string; exitCode: number }>;
+  connect(): Promise<unknown>;
+  close(): void;
+}
+type Ctx = { kind: 'native' } | { kind: 'lxc'; lxcPath: string; container: string };
+
+const proposedKill = (id: string) =>
+  [
+    'n=0; pass=0',
+    'while [ "$pass" -lt 5 ]; do',
+    '  found=0',
+    `  for f in $(grep -l -e EDGEBENCH_JOB=${id} /proc/[0-9]*/environ 2>/dev/null); do`,
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a template
+    '    p=${f#/proc/}; kill -9 "${p%/environ}" 2>/dev/null && found=$((found+1))',
+    '  done',
+    '  [ "$found" -eq 0 ] && break',
+    '  n=$((n+found)); pass=$((pass+1))',
+    'done',
+    'echo "$n"',
+  ].join('\n');
+
+requireRoot();
+const runs = Number(o.runs);
+console.log(`# orchestration commands on the DUT, ${runs} runs each, over edgebench's persistent connection\n# ${machine()}`);
+
+await withLab(o.lab, [], async (lab) => {
+  const { loadConfig } = (await dist('config/load.js')) as { loadConfig: (f: string) => { duts: unknown[] } };
+  const { sshTarget } = (await dist('remote/ssh-target.js')) as { sshTarget: (d: unknown) => unknown };
+  const { SshConnection } = (await dist('remote/ssh-connection.js')) as { SshConnection: new (t: unknown, log: unknown) => Conn };
+  const { parallelScript } = (await dist('remote/parallel.js')) as { parallelScript: (c: string[]) => string };
+  const { commandIn } = (await dist('remote/exec-context.js')) as { commandIn: (c: Ctx, argv: string[]) => string };
+  const { killScript } = (await dist('remote/remote-process.js')) as { killScript: (...ids: string[]) => string };
+  const { createLogger } = (await dist('log.js')) as { createLogger: (level: string) => unknown };
+
+  const cfg = loadConfig(writeConfig(lab, 'parts.yml', { benchmarks: { sysbench: {} } }));
+  const conn = new SshConnection(sshTarget(cfg.duts[0]), createLogger('warn'));
+  await conn.connect();
+  const pool0 = (lab.dut.containers as { pool: string[] }).pool[0] as string;
+  const lxc: Ctx = { kind: 'lxc', lxcPath: lab.dut.lxc_path, container: pool0 };
+  const unused = 'ffffffffffffffff';
+  const parts: [string, () => Promise<unknown>][] = [
+    ['exec `true`', () => conn.exec('true', { timeoutMs: 30_000 })],
+    [
+      'parallel script, native, 1 instance of `true`',
+      () => conn.exec(parallelScript([commandIn({ kind: 'native' }, ['true'])]), { timeoutMs: 30_000 }),
+    ],
+    ['parallel script, lxc, 1 instance of `true`', () => conn.exec(parallelScript([commandIn(lxc, ['true'])]), { timeoutMs: 30_000 })],
+    ['kill script (shipped), nothing to kill', () => conn.exec(killScript(unused), { timeoutMs: 30_000 })],
+    ['kill script (proposed), nothing to kill', () => conn.exec(proposedKill(unused), { timeoutMs: 30_000 })],
+    ['ssh dut true (OpenSSH, new connection)', () => ssh(lab, 'true')],
+  ];
+  const rows: string[][] = [];
+  try {
+    for (const [name, fn] of parts) {
+      const ms: number[] = [];
+      for (let i = 0; i < runs; i++) {
+        const t0 = performance.now();
+        await fn();
+        ms.push(performance.now() - t0);
+      }
+      rows.push([name, fixed(median(ms)), fixed(quantile(ms, 0.9))]);
+    }
+  } finally {
+    conn.close();
+  }
+  const procs = (await import('node:fs')).readdirSync('/proc').filter((e) => /^\d+$/.test(e)).length;
+  console.log(`processes in /proc (the lab's DUT shares the host's PID namespace): ${procs}\n`);
+  console.log(table(['command', 'median ms', 'p90 ms'], rows));
+});

@@ -1,0 +1,147 @@
+// DUT footprint: what edgebench runs on the DUT. Between jobs it should leave nothing running;
+// during a job, at most the shell and the tool.
+//
+// A round of every benchmark (short settings, 2 repetitions: native and lxc, host/veth/macvlan, perf
+// on) by `edgebench run`, while this script samples the process table of the DUT's network
+// namespace and of every container's, about every 10 ms. Processes there before the round (dropbear,
+// LXC monitors, containers' init) are the lab's and left out. The rest is classified: `ssh session`
+// (dropbear's child serving edgebench's one connection), `shell` (busybox sh carrying edgebench's
+// job marker EDGEBENCH_JOB), `tool`, `lxc-attach`, `helper` (any other marked process: mktemp, cat,
+// grep, sleep, tr, kill, …) and `unmarked` (not dropbear, no marker: would escape a kill by marker).
+// Each sample is attributed to the job whose window (from its `job done` log) holds it, else to the
+// round's start (connect, DUT facts) or to "between jobs" (jobs follow each other within
+// milliseconds, so few samples land there); each process's lifetime is followed across samples.
+// Targets: no process (but the ssh session) outlives the job it started in, nothing but the
+// session between jobs and after the round, and during a job no helper and no unmarked process.
+// edgebench's kill script runs without the marker (children of a marked-looking parent count as
+// helpers). Short-lived helpers (a few ms) can slip between samples: what is printed is what was seen.
+//
+//   npx tsc -p bench/tsconfig.json && node dist/bench/footprint.js [--lab bnfoot]
+import { background, cli, jobLogs, options, requireRoot, sleep } from './lib/exec.js';
+import { withLab, writeConfig } from './lib/lab.js';
+import { identity, labNamespaces, type Proc, type ProcClass, processesIn } from './lib/procs.js';
+import { machine, table, verdict } from './lib/report.js';
+
+const o = options({ lab: 'bnfoot' });
+const CLASSES: ProcClass[] = ['ssh session', 'shell', 'tool', 'lxc-attach', 'helper', 'unmarked'];
+const EDGE_MS = 10; // job windows come from ms timestamps: a sample this close to one belongs to it
+
+requireRoot();
+console.log(`# DUT footprint: processes in the DUT's and its containers' network namespaces during a round\n# ${machine()}`);
+
+await withLab(o.lab, [], async (lab) => {
+  const config = writeConfig(lab, 'footprint.yml', {
+    repetitions: 2,
+    benchmarks: {
+      sysbench: { instances: [1, 2], events: 500 },
+      linpack: { instances: [1], n: 200, block_size: 32 },
+      stream: { path: (lab.dut.benchmarks as { stream: { path: string } }).stream.path, array_mib: 8 },
+      nuttcp: { directions: ['transmit'], duration: '2s', perf: true },
+      netperf: { protocols: ['tcp'], duration: '1s' },
+      iperf3: { directions: ['receive'], instances: [1, 2], duration: '1s' },
+    },
+  });
+  const namespaces = await labNamespaces(lab);
+  const baseline = new Map(processesIn(namespaces).map((p) => [identity(p), p]));
+
+  const samples: { t: number; procs: Proc[] }[] = [];
+  const eb = background([process.execPath, cli, 'run', '-c', config], {
+    ...process.env,
+    EDGEBENCH_LOG_LEVEL: 'info',
+  });
+  let running = true;
+  void eb.exited.then(() => {
+    running = false;
+  });
+  while (running) {
+    samples.push({ t: Date.now(), procs: processesIn(namespaces).filter((p) => !baseline.has(identity(p))) });
+    await sleep(10);
+  }
+  const ended = Date.now();
+  await sleep(1000);
+  const leftover = processesIn(namespaces).filter((p) => !baseline.has(identity(p)));
+
+  const jobs = jobLogs(eb.stderr()).map((j) => ({
+    name: [j.benchmark, j.labels.mode, j.labels.netdev].filter(Boolean).join(' '),
+    start: j.time - (j.durationSeconds ?? 0) * 1000,
+    end: j.time,
+    ok: j.msg === 'job done',
+  }));
+  const firstStart = Math.min(...jobs.map((j) => j.start));
+  const phaseOf = (t: number) => {
+    const job = jobs.find((j) => t >= j.start - EDGE_MS && t <= j.end + EDGE_MS);
+    if (job) return job.name;
+    return t < firstStart ? 'round start (connect, DUT facts)' : 'between jobs / after the round';
+  };
+
+  interface Phase {
+    samples: number;
+    max: Record<ProcClass, number>;
+    seen: Map<ProcClass, Set<string>>;
+  }
+  const phases = new Map<string, Phase>();
+  for (const s of samples) {
+    const name = phaseOf(s.t);
+    const ph = phases.get(name) ?? {
+      samples: 0,
+      max: Object.fromEntries(CLASSES.map((c) => [c, 0])) as Record<ProcClass, number>,
+      seen: new Map(),
+    };
+    ph.samples += 1;
+    for (const c of CLASSES) {
+      const of = s.procs.filter((p) => p.cls === c);
+      ph.max[c] = Math.max(ph.max[c], of.length);
+      for (const p of of) ph.seen.set(c, (ph.seen.get(c) ?? new Set()).add(p.comm));
+    }
+    phases.set(name, ph);
+  }
+
+  const rows = [...phases].map(([name, ph]) => [
+    name,
+    ph.samples,
+    ...CLASSES.map((c) => ph.max[c]),
+    CLASSES.filter((c) => c !== 'ssh session')
+      .flatMap((c) => [...(ph.seen.get(c) ?? [])].map((comm) => `${c}:${comm}`))
+      .join(' '),
+  ]);
+  console.log(`lab processes left out (there before the round): ${[...new Set([...baseline.values()].map((p) => p.comm))].join(' ')}`);
+  console.log(`${samples.length} samples over ${((ended - (samples[0]?.t ?? ended)) / 1000).toFixed(1)} s, ${jobs.length} jobs\n`);
+  console.log(table(['phase', 'samples', ...CLASSES.map((c) => `max ${c}`), 'seen (class:command)'], rows));
+  console.log(
+    `\nafter edgebench exited: ${leftover.length === 0 ? 'nothing left' : leftover.map((p) => `${p.pid} ${p.cmdline}`).join('; ')}`,
+  );
+
+  // a process of a job must end with it: one seen after its job's end outlived it
+  const life = new Map<string, { proc: Proc; first: number; last: number }>();
+  for (const s of samples) {
+    for (const proc of s.procs) {
+      const l = life.get(identity(proc)) ?? { proc, first: s.t, last: s.t };
+      l.last = s.t;
+      life.set(identity(proc), l);
+    }
+  }
+  const outlived = [...life.values()].filter(({ proc, first, last }) => {
+    const job = jobs.find((j) => first >= j.start - EDGE_MS && first <= j.end + EDGE_MS);
+    return proc.cls !== 'ssh session' && job !== undefined && last > job.end + EDGE_MS;
+  });
+  console.log(
+    `processes that outlived their job: ${outlived.length === 0 ? 'none' : outlived.map((l) => `${l.proc.pid} ${l.proc.cmdline}`).join('; ')}`,
+  );
+
+  const missed: string[] = [];
+  if (outlived.length > 0) missed.push(`${outlived.length} process(es) outlived their job`);
+  for (const [name, ph] of phases) {
+    const extra = CLASSES.filter((c) => c !== 'ssh session' && ph.max[c] > 0);
+    if (name.startsWith('between') && extra.length > 0) missed.push(`between jobs: ${extra.join(', ')} seen`);
+    if (!name.startsWith('between') && !name.startsWith('round start') && (ph.max.helper > 0 || ph.max.unmarked > 0))
+      missed.push(
+        `${name}: ${[...(ph.seen.get('helper') ?? []), ...(ph.seen.get('unmarked') ?? [])].join(' ')} beside the shell and the tool`,
+      );
+  }
+  if (leftover.length > 0) missed.push('processes left after the round');
+  const code = await eb.exited;
+  if (code !== 0 || jobs.length === 0) missed.push(`edgebench run exited ${code} after ${jobs.length} job(s): ${eb.stderr().slice(-500)}`);
+  const failed = jobs.filter((j) => !j.ok);
+  if (failed.length > 0) missed.push(`${failed.length} job(s) failed: ${failed.map((j) => j.name).join(', ')}`);
+  verdict(missed);
+});
