@@ -1,6 +1,7 @@
 // Reloading the configuration (SIGHUP, POST /-/reload): an invalid file keeps the running
 // configuration and sets edgebench_config_last_reload_successful to 0; a valid one is applied DUT
 // by DUT. Reloads run one at a time.
+import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from 'pino';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
@@ -45,8 +46,7 @@ export class Reloader {
       return { ok: false, error };
     }
     for (const key of ['listen', 'journal'] as const) {
-      if (JSON.stringify(next[key]) !== JSON.stringify(this.config[key]))
-        log.warn({ key }, `${key} changed: it takes effect at the next start`);
+      if (!isDeepStrictEqual(next[key], this.config[key])) log.warn({ key }, `${key} changed: it takes effect at the next start`);
     }
     const summary = await scheduler.reload({ ...next, listen: this.config.listen, journal: this.config.journal });
     this.config = next;

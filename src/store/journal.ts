@@ -161,16 +161,12 @@ export class Journal {
           JSON.stringify(s.samples),
         );
       }
-      this.saveStateNow(outcome.dut, snapshot);
+      this.saveState(outcome.dut, snapshot);
     })();
   }
 
   /** The DUT's state alone: at the end of a round, whose bookkeeping follows its last job. */
   saveState(dut: string, snapshot: DutSnapshot): void {
-    this.saveStateNow(dut, snapshot);
-  }
-
-  private saveStateNow(dut: string, snapshot: DutSnapshot): void {
     this.db
       .prepare(
         'INSERT INTO dut_state (dut, saved_at, snapshot) VALUES (?, ?, ?) ON CONFLICT(dut) DO UPDATE SET saved_at = excluded.saved_at, snapshot = excluded.snapshot',
