@@ -11,15 +11,18 @@
 // Each sample is attributed to the job whose window (from its `job done` log) holds it, else to the
 // round's start (connect, DUT facts) or to "between jobs" (jobs follow each other within
 // milliseconds, so few samples land there); each process's lifetime is followed across samples.
-// Targets: no process (but the ssh session) outlives the job it started in, nothing but the
-// session between jobs and after the round, and during a job no helper and no unmarked process.
+// A sample is "while measuring" when a benchmark client of edgebench runs on the test machine
+// (network jobs) or a CPU/memory tool on the DUT. Targets: no process (but the ssh session)
+// outlives the job it started in, nothing but the session between jobs and after the round, and
+// during a job no helper and no unmarked process (strict: a helper before or after the
+// measurement counts; the last column shows those seen while a tool measured).
 // edgebench's kill script runs without the marker (children of a marked-looking parent count as
 // helpers). Short-lived helpers (a few ms) can slip between samples: what is printed is what was seen.
 //
 //   npx tsc -p bench/tsconfig.json && node dist/bench/footprint.js [--lab bnfoot]
 import { background, cli, jobLogs, options, requireRoot, sleep } from './lib/exec.js';
 import { withLab, writeConfig } from './lib/lab.js';
-import { identity, labNamespaces, type Proc, type ProcClass, processesIn } from './lib/procs.js';
+import { clientsOf, identity, labNamespaces, type Proc, type ProcClass, processesIn } from './lib/procs.js';
 import { machine, table, verdict } from './lib/report.js';
 
 const o = options({ lab: 'bnfoot' });
@@ -44,7 +47,7 @@ await withLab(o.lab, [], async (lab) => {
   const namespaces = await labNamespaces(lab);
   const baseline = new Map(processesIn(namespaces).map((p) => [identity(p), p]));
 
-  const samples: { t: number; procs: Proc[] }[] = [];
+  const samples: { t: number; procs: Proc[]; measuring: boolean }[] = [];
   const eb = background([process.execPath, cli, 'run', '-c', config], {
     ...process.env,
     EDGEBENCH_LOG_LEVEL: 'info',
@@ -54,7 +57,10 @@ await withLab(o.lab, [], async (lab) => {
     running = false;
   });
   while (running) {
-    samples.push({ t: Date.now(), procs: processesIn(namespaces).filter((p) => !baseline.has(identity(p))) });
+    const procs = processesIn(namespaces).filter((p) => !baseline.has(identity(p)));
+    // a tool measures: a client on the test machine (network), or a CPU/memory tool on the DUT
+    const cpuTool = procs.some((p) => ['sysbench', 'hpcc', 'xhpl'].includes(p.comm) || p.comm.startsWith('stream'));
+    samples.push({ t: Date.now(), procs, measuring: cpuTool || clientsOf(eb.child.pid as number) > 0 });
     await sleep(10);
   }
   const ended = Date.now();
@@ -78,6 +84,8 @@ await withLab(o.lab, [], async (lab) => {
     samples: number;
     max: Record<ProcClass, number>;
     seen: Map<ProcClass, Set<string>>;
+    /** Helpers and unmarked processes seen while a tool measured. */
+    whileMeasuring: Set<string>;
   }
   const phases = new Map<string, Phase>();
   for (const s of samples) {
@@ -86,8 +94,10 @@ await withLab(o.lab, [], async (lab) => {
       samples: 0,
       max: Object.fromEntries(CLASSES.map((c) => [c, 0])) as Record<ProcClass, number>,
       seen: new Map(),
+      whileMeasuring: new Set<string>(),
     };
     ph.samples += 1;
+    if (s.measuring) for (const p of s.procs.filter((q) => q.cls === 'helper' || q.cls === 'unmarked')) ph.whileMeasuring.add(p.comm);
     for (const c of CLASSES) {
       const of = s.procs.filter((p) => p.cls === c);
       ph.max[c] = Math.max(ph.max[c], of.length);
@@ -103,10 +113,11 @@ await withLab(o.lab, [], async (lab) => {
     CLASSES.filter((c) => c !== 'ssh session')
       .flatMap((c) => [...(ph.seen.get(c) ?? [])].map((comm) => `${c}:${comm}`))
       .join(' '),
+    [...ph.whileMeasuring].join(' ') || '-',
   ]);
   console.log(`lab processes left out (there before the round): ${[...new Set([...baseline.values()].map((p) => p.comm))].join(' ')}`);
   console.log(`${samples.length} samples over ${((ended - (samples[0]?.t ?? ended)) / 1000).toFixed(1)} s, ${jobs.length} jobs\n`);
-  console.log(table(['phase', 'samples', ...CLASSES.map((c) => `max ${c}`), 'seen (class:command)'], rows));
+  console.log(table(['phase', 'samples', ...CLASSES.map((c) => `max ${c}`), 'seen (class:command)', 'helpers while measuring'], rows));
   console.log(
     `\nafter edgebench exited: ${leftover.length === 0 ? 'nothing left' : leftover.map((p) => `${p.pid} ${p.cmdline}`).join('; ')}`,
   );
@@ -120,12 +131,14 @@ await withLab(o.lab, [], async (lab) => {
       life.set(identity(proc), l);
     }
   }
+  // the job a process started in: the last one started by then (jobs follow each other within ms)
+  const startedIn = (t: number) => jobs.filter((j) => j.start - EDGE_MS <= t).sort((a, b) => b.start - a.start)[0];
   const outlived = [...life.values()].filter(({ proc, first, last }) => {
-    const job = jobs.find((j) => first >= j.start - EDGE_MS && first <= j.end + EDGE_MS);
+    const job = startedIn(first);
     return proc.cls !== 'ssh session' && job !== undefined && last > job.end + EDGE_MS;
   });
   console.log(
-    `processes that outlived their job: ${outlived.length === 0 ? 'none' : outlived.map((l) => `${l.proc.pid} ${l.proc.cmdline}`).join('; ')}`,
+    `processes that outlived their job: ${outlived.length === 0 ? 'none' : outlived.map((l) => `${l.proc.pid} ${l.proc.cmdline.split('\n')[0]?.slice(0, 80)}`).join('; ')}`,
   );
 
   const missed: string[] = [];
@@ -137,6 +150,7 @@ await withLab(o.lab, [], async (lab) => {
       missed.push(
         `${name}: ${[...(ph.seen.get('helper') ?? []), ...(ph.seen.get('unmarked') ?? [])].join(' ')} beside the shell and the tool`,
       );
+    if (ph.whileMeasuring.size > 0) missed.push(`${name}: ${[...ph.whileMeasuring].join(' ')} while the tool measured`);
   }
   if (leftover.length > 0) missed.push('processes left after the round');
   const code = await eb.exited;

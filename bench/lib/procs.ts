@@ -95,3 +95,22 @@ export function processesIn(namespaces: ReadonlySet<string>): Proc[] {
 }
 
 export const identity = (p: Pick<Proc, 'pid' | 'start'>) => `${p.pid}/${p.start}`;
+
+const CLIENTS = new Set(['nuttcp', 'netperf', 'iperf3']);
+
+/** How many benchmark clients (nuttcp, netperf, iperf3) `parent` has running on the test machine. */
+export function clientsOf(parent: number): number {
+  let n = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === parent && CLIENTS.has(comm)) n += 1;
+    } catch {
+      // gone
+    }
+  }
+  return n;
+}
