@@ -4,8 +4,8 @@
 //   exec `true`                  an exec channel: dropbear's fork, the login shell, `exec env … sh -c`
 //   parallel script, native      what sysbench/linpack/stream run in: mktemp, two subshells, cat, rm
 //   parallel script, lxc         the same with lxc-attach into pool container 0
-//   kill script (shipped)        what ends every server and every timed-out job: a scan of /proc
-//   kill script (proposed)       the same scan with one grep (bench/proposals/kill-one-grep.patch)
+//   kill script                  what ends every server and every timed-out job: one `grep -lzx` over /proc/*/environ
+//   kill script, no grep -z      its fallback for a grep without -z: `tr | grep -qx` per process (what every kill ran before)
 //   ssh dut true                 OpenSSH, a new connection per command, for scale
 //
 //   npx tsc -p bench/tsconfig.json && node dist/bench/exec-parts.js [--runs 20] [--lab bnparts]
@@ -22,21 +22,6 @@ interface Conn {
   close(): void;
 }
 type Ctx = { kind: 'native' } | { kind: 'lxc'; lxcPath: string; container: string };
-
-const proposedKill = (id: string) =>
-  [
-    'n=0; pass=0',
-    'while [ "$pass" -lt 5 ]; do',
-    '  found=0',
-    `  for f in $(grep -l -e EDGEBENCH_JOB=${id} /proc/[0-9]*/environ 2>/dev/null); do`,
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a template
-    '    p=${f#/proc/}; kill -9 "${p%/environ}" 2>/dev/null && found=$((found+1))',
-    '  done',
-    '  [ "$found" -eq 0 ] && break',
-    '  n=$((n+found)); pass=$((pass+1))',
-    'done',
-    'echo "$n"',
-  ].join('\n');
 
 requireRoot();
 const runs = Number(o.runs);
@@ -64,8 +49,12 @@ await withLab(o.lab, [], async (lab) => {
       () => conn.exec(parallelScript([commandIn({ kind: 'native' }, ['true'])]), { timeoutMs: 30_000 }),
     ],
     ['parallel script, lxc, 1 instance of `true`', () => conn.exec(parallelScript([commandIn(lxc, ['true'])]), { timeoutMs: 30_000 })],
-    ['kill script (shipped), nothing to kill', () => conn.exec(killScript(unused), { timeoutMs: 30_000 })],
-    ['kill script (proposed), nothing to kill', () => conn.exec(proposedKill(unused), { timeoutMs: 30_000 })],
+    ['kill script, nothing to kill', () => conn.exec(killScript(unused), { timeoutMs: 30_000 })],
+    // the probe made to fail: the per-process fallback
+    [
+      'kill script, no grep -z, nothing to kill',
+      () => conn.exec(killScript(unused).replace('grep -qzx a', 'false'), { timeoutMs: 30_000 }),
+    ],
     ['ssh dut true (OpenSSH, new connection)', () => ssh(lab, 'true')],
   ];
   const rows: string[][] = [];

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds edgebench and the benchmarks, then runs the benchmarks one after the other (never two at
 # once: they share the machine's cores), each one's output in OUTDIR/NAME.txt and on the terminal.
-# EDGEBENCH_CLI=… measures another build (bench/proposals/build-patched.sh); exec-parts,
+# EDGEBENCH_CLI=… measures another build (an earlier commit's, see README.md); exec-parts,
 # exporter-scale and metrics-render always load this checkout's dist/.
 #
 #   sudo bench/run-all.sh [OUTDIR] [SCRIPT…]     e.g. bench/run-all.sh /tmp/bench fidelity overhead

@@ -8,7 +8,7 @@ import { createApp, listenAddress } from '../http/app.js';
 import { startHttpServer, type WebServer } from '../http/http-server.js';
 import { loadWebConfig } from '../http/web-config.js';
 import { createLogger } from '../log.js';
-import { createRegistry } from '../metrics/registry.js';
+import { createMetrics } from '../metrics/registry.js';
 import { Journal } from '../store/journal.js';
 import { ResultsJournal } from '../store/results-journal.js';
 import { version } from '../version.js';
@@ -40,10 +40,10 @@ export async function serve(opts: ServeOptions): Promise<void> {
     log,
     alsoReload: () => opts.webConfigFile !== undefined && server?.reload(loadWebConfig(opts.webConfigFile)),
   });
-  const registry = createRegistry({ version, store, reload: reloader.status, journalWriteErrors: () => journal.writeErrors });
+  const metrics = createMetrics({ version, store, reload: reloader.status, journalWriteErrors: () => journal.writeErrors });
   let ready = false;
   const app = createApp({
-    registry,
+    metrics,
     isReady: () => ready,
     log,
     reload: opts.enableLifecycle ? () => reloader.reload('POST /-/reload') : undefined,

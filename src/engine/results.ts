@@ -34,19 +34,73 @@ export interface DutInfo {
   lxcVersion: string;
 }
 
+let lastGeneration = 0;
+
+/** A Map that reports every change, so that /metrics renders a DUT again only when it changed. */
+class WatchedMap<K, V> extends Map<K, V> {
+  constructor(private readonly changed: () => void) {
+    super();
+  }
+  override set(key: K, value: V): this {
+    super.set(key, value);
+    this.changed();
+    return this;
+  }
+  override delete(key: K): boolean {
+    const had = super.delete(key);
+    if (had) this.changed();
+    return had;
+  }
+  override clear(): void {
+    super.clear();
+    this.changed();
+  }
+}
+
 export class DutResults {
-  up: boolean | undefined;
-  info: DutInfo | undefined;
-  readonly results = new Map<string, JobResult>();
-  readonly runs = new Map<string, RunStatus>();
-  readonly runsTotal = new Map<string, number>();
-  readonly failuresTotal = new Map<string, { benchmark: string; reason: FailureReason; count: number }>();
+  /** Changes with every write, unique across all DUTs (a DUT removed and added again differs). */
+  generation = ++lastGeneration;
+  private readonly touch = () => {
+    this.generation = ++lastGeneration;
+  };
+  private readonly scalars: { up?: boolean; info?: DutInfo; roundDurationSeconds?: number; roundCompletedAt?: number } = {};
+  readonly results = new WatchedMap<string, JobResult>(this.touch);
+  readonly runs = new WatchedMap<string, RunStatus>(this.touch);
+  readonly runsTotal = new WatchedMap<string, number>(this.touch);
+  readonly failuresTotal = new WatchedMap<string, { benchmark: string; reason: FailureReason; count: number }>(this.touch);
   /** Per perf event: whether the DUT's kernel counts it. */
-  readonly perfSupported = new Map<string, boolean>();
+  readonly perfSupported = new WatchedMap<string, boolean>(this.touch);
   /** Per benchmark: the first line of its DUT-side tool's version, as read at the round's start. */
-  readonly toolVersions = new Map<string, string>();
-  roundDurationSeconds: number | undefined;
-  roundCompletedAt: number | undefined;
+  readonly toolVersions = new WatchedMap<string, string>(this.touch);
+
+  get up(): boolean | undefined {
+    return this.scalars.up;
+  }
+  set up(up: boolean | undefined) {
+    this.set({ up });
+  }
+  get info(): DutInfo | undefined {
+    return this.scalars.info;
+  }
+  set info(info: DutInfo | undefined) {
+    this.set({ info });
+  }
+  get roundDurationSeconds(): number | undefined {
+    return this.scalars.roundDurationSeconds;
+  }
+  set roundDurationSeconds(roundDurationSeconds: number | undefined) {
+    this.set({ roundDurationSeconds });
+  }
+  get roundCompletedAt(): number | undefined {
+    return this.scalars.roundCompletedAt;
+  }
+  set roundCompletedAt(roundCompletedAt: number | undefined) {
+    this.set({ roundCompletedAt });
+  }
+  private set(change: Partial<DutResults['scalars']>): void {
+    Object.assign(this.scalars, change);
+    this.touch();
+  }
 
   publish(result: JobResult): void {
     this.results.set(`${result.family}${JSON.stringify(result.labels)}`, result);

@@ -1,4 +1,4 @@
-// One persistent SSH connection per DUT (ssh2), exec channels per command, keepalive, reconnect
+// One SSH connection per DUT (ssh2), exec channels per command, keepalive, reconnect
 // with exponential backoff, the host key checked against the pin, and timeouts enforced here:
 // on timeout or cancel the remote process tree is killed, not just the channel closed. A kill that
 // cannot be delivered (link down, connection lost) is remembered and delivered as soon as the DUT

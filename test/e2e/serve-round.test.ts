@@ -24,6 +24,7 @@ import {
   waitFor,
 } from '../helpers/lab.js';
 import { query, type Server, startPrometheus } from '../helpers/prometheus.js';
+import { dropbears } from '../helpers/serve-process.js';
 
 requireRoot('the end-to-end test');
 const name = labName('e');
@@ -201,8 +202,10 @@ describe(`edgebench serve against lab ${name}`, () => {
     }
   });
 
-  it('leaves no server, client or tool running after the round', () => {
+  it('leaves no server, client or tool running after the round, and no SSH session either', async () => {
     expect(benchmarkProcesses()).toEqual([]);
+    // the connection closes once the round is over: only the lab's dropbear listener is left
+    await waitFor('the SSH session to end', 10_000, async () => (dropbears(name).length === 1 ? true : undefined));
   });
 
   it('exports the bookkeeping families of a successful round', () => {

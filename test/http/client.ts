@@ -8,9 +8,11 @@ import type { AddressInfo } from 'node:net';
 import type { SecureVersion, TLSSocket } from 'node:tls';
 import { pino } from 'pino';
 import { Gauge, Registry } from 'prom-client';
+import { ResultsStore } from '../../src/engine/results.js';
 import { createApp } from '../../src/http/app.js';
 import { startHttpServer, type WebServer } from '../../src/http/http-server.js';
 import type { WebConfig } from '../../src/http/web-config.js';
+import { MetricsBody } from '../../src/metrics/metrics-body.js';
 
 export interface Answer {
   status: number;
@@ -98,11 +100,11 @@ export function curl(args: string[]): Promise<{ status: number; body: string }> 
   });
 }
 
-/** The real app of `edgebench serve`, with one gauge in its registry. */
+/** The real app of `edgebench serve`, with no DUT and one gauge in its registry. */
 export function metricsApp() {
   const registry = new Registry();
   new Gauge({ name: 'edgebench_test_up', help: 'test', registers: [registry] }).set(1);
-  return createApp({ registry, isReady: () => true, log: pino({ level: 'silent' }) });
+  return createApp({ metrics: new MetricsBody(new ResultsStore(), registry), isReady: () => true, log: pino({ level: 'silent' }) });
 }
 
 export interface Running {

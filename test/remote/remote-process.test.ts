@@ -1,5 +1,7 @@
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { killScript, markedCommand, newJobId } from '../../src/remote/remote-process.js';
@@ -67,11 +69,33 @@ function startJob(jobId: string, command: string): ChildProcess {
   return child;
 }
 
+const systemPath = process.env.PATH ?? '/usr/bin:/bin';
+
+/**
+ * The greps a DUT may have, each first on PATH: the test machine's (GNU), busybox's applets (as on
+ * OpenWrt), and one without -z (old busybox), which takes the script's per-process fallback.
+ */
+function grepVariants(): { name: string; path: string; hasZ: boolean }[] {
+  const applets = mkdtempSync(join(tmpdir(), 'edgebench-applets-'));
+  for (const applet of ['grep', 'tr']) symlinkSync(BUSYBOX, join(applets, applet));
+  const noZ = mkdtempSync(join(tmpdir(), 'edgebench-grep-no-z-'));
+  writeFileSync(
+    join(noZ, 'grep'),
+    `#!/bin/sh\ncase "$1" in -*z*) echo "grep: invalid option -- 'z'" >&2; exit 2;; esac\nexec ${BUSYBOX} grep "$@"\n`,
+  );
+  chmodSync(join(noZ, 'grep'), 0o755);
+  return [
+    { name: 'GNU grep', path: systemPath, hasZ: true },
+    { name: 'busybox grep', path: `${applets}:${systemPath}`, hasZ: true },
+    { name: 'a grep without -z', path: `${noZ}:${systemPath}`, hasZ: false },
+  ];
+}
+
 /** Runs killScript with busybox sh, in an environment without any job marker. */
-function kill(jobId: string): string {
+function kill(jobId: string, path = systemPath): string {
   return execFileSync(BUSYBOX, ['sh', '-c', killScript(jobId)], {
     encoding: 'utf8',
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+    env: { PATH: path },
     stdio: ['ignore', 'pipe', 'pipe'], // stderr is checked separately below
     timeout: 30_000,
   });
@@ -112,7 +136,7 @@ describe('newJobId', () => {
   });
 });
 
-describe('killScript', () => {
+describe.each(grepVariants())('killScript with $name', ({ path, hasZ }) => {
   it('kills every process of the job, and only those', async () => {
     const id = newJobId();
     // Shares the prefix of the job's marker: `grep -x` must not match it.
@@ -128,7 +152,7 @@ describe('killScript', () => {
     const otherBefore = marked(otherId);
     expect(before).toContain(child.pid);
 
-    const printed = kill(id).trim();
+    const printed = kill(id, path).trim();
     expect(printed).toMatch(/^\d+$/);
     expect(Number(printed)).toBeGreaterThanOrEqual(2);
     expect(Number(printed)).toBeLessThanOrEqual(before.length);
@@ -141,7 +165,7 @@ describe('killScript', () => {
     expect(marked(otherId).sort()).toEqual(otherBefore.sort());
 
     // And its own kill script takes it down too.
-    expect(Number(kill(otherId).trim())).toBeGreaterThanOrEqual(2);
+    expect(Number(kill(otherId, path).trim())).toBeGreaterThanOrEqual(2);
     expect(await until(() => marked(otherId).length === 0)).toBe(true);
   }, 60_000);
 
@@ -154,12 +178,25 @@ describe('killScript', () => {
     const bystanderBefore = marked(bystander);
 
     const script = killScript(...(ids as [string, ...string[]]));
-    const printed = execFileSync(BUSYBOX, ['sh', '-c', script], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } });
+    const printed = execFileSync(BUSYBOX, ['sh', '-c', script], { encoding: 'utf8', env: { PATH: path } });
     expect(Number(printed.trim())).toBeGreaterThanOrEqual(6);
     expect(await until(() => ids.every((id) => marked(id).length === 0))).toBe(true);
     expect(marked(bystander).sort()).toEqual(bystanderBefore.sort());
-    kill(bystander);
+    kill(bystander, path);
   }, 60_000);
+
+  it(hasZ ? 'reads every environment with one grep per scan' : 'falls back to one tr | grep per process', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'edgebench-grep-log-'));
+    const log = join(dir, 'calls');
+    // logs its first argument, then runs the variant's grep (found on the variant's PATH)
+    writeFileSync(join(dir, 'grep'), `#!/bin/sh\necho "$1" >>${log}\nPATH='${path}' exec grep "$@"\n`);
+    chmodSync(join(dir, 'grep'), 0o755);
+    expect(kill(newJobId(), `${dir}:${path}`).trim()).toBe('0');
+    const calls = readFileSync(log, 'utf8').trim().split('\n');
+    if (hasZ)
+      expect(calls).toEqual(['-qzx', '-lzx']); // the probe, then one scan that found nothing
+    else expect(calls.filter((c) => c === '-qx').length).toBeGreaterThan(10);
+  });
 
   it('stays under dropbear’s 9000-byte command limit for a batch of 100 markers', () => {
     const ids = Array.from({ length: 100 }, newJobId) as [string, ...string[]];
@@ -167,14 +204,14 @@ describe('killScript', () => {
   });
 
   it('prints 0 when no process carries the marker', () => {
-    expect(kill(newJobId()).trim()).toBe('0');
+    expect(kill(newJobId(), path).trim()).toBe('0');
   });
 
   it('reaches the children of a job that were started in a subshell', async () => {
     const id = newJobId();
     startJob(id, '( (sleep 300 & wait) & wait ) & wait');
     expect(await until(() => marked(id).length >= 4)).toBe(true);
-    expect(Number(kill(id).trim())).toBeGreaterThanOrEqual(4);
+    expect(Number(kill(id, path).trim())).toBeGreaterThanOrEqual(4);
     expect(await until(() => marked(id).length === 0)).toBe(true);
   }, 60_000);
 
@@ -184,7 +221,7 @@ describe('killScript', () => {
   it('stays quiet about unreadable /proc/PID/environ files', () => {
     const res = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', BUSYBOX, 'sh', '-c', killScript(newJobId())], {
       encoding: 'utf8',
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+      env: { PATH: path },
     });
     expect(res.stdout.trim()).toBe('0');
     expect(res.stderr).toBe('');

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import type { Job, Repetition } from '../../src/benchmarks/types.js';
 import { fail, runJob } from '../../src/engine/job-runner.js';
 import { DutResults, ResultsStore } from '../../src/engine/results.js';
-import { createRegistry } from '../../src/metrics/registry.js';
+import { createMetrics } from '../../src/metrics/registry.js';
 import { JobError } from '../../src/remote/errors.js';
 import { Journal } from '../../src/store/journal.js';
 import { ResultsJournal } from '../../src/store/results-journal.js';
@@ -49,7 +49,8 @@ const stream = (copy: number, scale: number): Repetition => ({
 });
 
 async function metricsText(store: ResultsStore): Promise<string> {
-  return createRegistry({ version: 't', store, reload: { successful: true, lastSuccessAt: 0 } }).metrics();
+  const metrics = createMetrics({ version: 't', store, reload: { successful: true, lastSuccessAt: 0 } });
+  return (await metrics.get({ gzipped: false })).toString();
 }
 
 describe('Journal', () => {
