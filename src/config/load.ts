@@ -110,15 +110,25 @@ function semanticIssues(cfg: Config): ConfigIssue[] {
   return issues;
 }
 
+const MAX_ALIASES = 10_000;
+
 export function parseConfig(text: string, file: string): Config {
-  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  // merge keys, so that a lab of hundreds of DUTs can write `- <<: *first` and what differs
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true, merge: true });
   if (doc.errors.length > 0) {
     throw new ConfigError(
       file,
       doc.errors.map((e) => ({ path: '', message: `YAML: ${e.message.split('\n')[0]}` })),
     );
   }
-  const result = configSchema.safeParse(doc.toJS() ?? {});
+  let data: unknown;
+  try {
+    // yaml's default of 100 aliases refuses such a lab; the limit still stops exponential expansion
+    data = doc.toJS({ maxAliasCount: MAX_ALIASES });
+  } catch (err) {
+    throw new ConfigError(file, [{ path: '', message: `YAML: ${(err as Error).message} (more than ${MAX_ALIASES} alias expansions)` }]);
+  }
+  const result = configSchema.safeParse(data ?? {});
   if (!result.success) throw new ConfigError(file, zodIssues(result.error));
   const issues = semanticIssues(result.data);
   if (issues.length > 0) throw new ConfigError(file, issues);

@@ -652,3 +652,38 @@ describe('parseConfig: secrets, host key verification, the journal', () => {
     expect(pathsOf({ ...baseConfig(), journal: { retention: '4000d' } })).toEqual(['journal.retention']);
   });
 });
+
+describe('parseConfig: a lab of hundreds of DUTs written with YAML anchors', () => {
+  // the first DUT in full, anchored; each other one merges it and gives what differs
+  const lab = (n: number) =>
+    [
+      'duts:',
+      `  - &first ${JSON.stringify({ ...dut0(baseConfig()), name: 'dut000', host: '192.0.2.1' })}`,
+      ...Array.from(
+        { length: n - 1 },
+        (_, i) => `  - { <<: *first, name: dut${String(i + 1).padStart(3, '0')}, host: 192.0.2.${(i % 250) + 2} }`,
+      ),
+    ].join('\n');
+
+  it('merges `<<: *first` into each DUT, the DUT’s own keys first, beyond yaml’s default of 100 aliases', () => {
+    const cfg = parseConfig(lab(500), 'lab.yaml');
+    expect(cfg.duts).toHaveLength(500);
+    expect(cfg.duts[499]).toMatchObject({
+      name: 'dut499',
+      host: '192.0.2.250',
+      user: cfg.duts[0]?.user,
+      benchmarks: cfg.duts[0]?.benchmarks,
+    });
+    expect(cfg.duts[0]?.host).toBe('192.0.2.1');
+  });
+
+  it('still refuses an exponential expansion, as a YAML error', () => {
+    const bomb = [
+      'a: &a [x, x, x, x, x, x, x, x, x, x]',
+      ...'bcdefg'.split('').map((k, i) => `${k}: &${k} [${`*${'abcdefg'[i]}, `.repeat(10).slice(0, -2)}]`),
+      'duts: []',
+    ];
+    const issues = issuesOfText(bomb.join('\n'));
+    expect(issues[0]?.message).toMatch(/^YAML: .*alias.*\(more than 10000 alias expansions\)$/i);
+  });
+});
