@@ -2,7 +2,8 @@
 // each timed on its own over edgebench's own persistent SSH connection (dist/remote/ssh-connection.js),
 // RUNS times, median. A reading aid for overhead.js and round-efficiency.js, not a target:
 //   exec `true`                  an exec channel: dropbear's fork, the login shell, `exec env … sh -c`
-//   parallel script, native      what sysbench/linpack/stream run in: mktemp, two subshells, cat, rm
+//   parallel script, native      what 2+ instances of sysbench/linpack/stream run in: mktemp, subshells, cat, rm
+//                                (one instance runs without it, as exec `true` does)
 //   parallel script, lxc         the same with lxc-attach into pool container 0
 //   kill script                  what ends every server and every timed-out job: one `grep -lzx` over /proc/*/environ
 //   kill script, no grep -z      its fallback for a grep without -z: `tr | grep -qx` per process (what every kill ran before)
@@ -45,10 +46,13 @@ await withLab(o.lab, [], async (lab) => {
   const parts: [string, () => Promise<unknown>][] = [
     ['exec `true`', () => conn.exec('true', { timeoutMs: 30_000 })],
     [
-      'parallel script, native, 1 instance of `true`',
+      'parallel script, native, 1 framed instance of `true`',
       () => conn.exec(parallelScript([commandIn({ kind: 'native' }, ['true'])]), { timeoutMs: 30_000 }),
     ],
-    ['parallel script, lxc, 1 instance of `true`', () => conn.exec(parallelScript([commandIn(lxc, ['true'])]), { timeoutMs: 30_000 })],
+    [
+      'parallel script, lxc, 1 framed instance of `true`',
+      () => conn.exec(parallelScript([commandIn(lxc, ['true'])]), { timeoutMs: 30_000 }),
+    ],
     ['kill script, nothing to kill', () => conn.exec(killScript(unused), { timeoutMs: 30_000 })],
     // the probe made to fail: the per-process fallback
     [

@@ -3,10 +3,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { pino } from 'pino';
+import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type DutResults, ResultsStore } from '../../src/engine/results.js';
 import { createApp } from '../../src/http/app.js';
 import { dutFamilies } from '../../src/metrics/dut-families.js';
+import { MetricsBody } from '../../src/metrics/metrics-body.js';
 import { createMetrics } from '../../src/metrics/registry.js';
 import { parseExposition, seriesValue } from '../helpers/exposition.js';
 import { curl, request, serve, stop } from '../http/client.js';
@@ -48,7 +50,7 @@ function lab(...duts: string[]) {
   return { store, reload, metrics: createMetrics({ version: '9.9.9', store, reload, journalWriteErrors: () => 2 }) };
 }
 
-const text = async (m: ReturnType<typeof lab>['metrics']) => (await m.get({ gzipped: false })).toString();
+const text = async (m: ReturnType<typeof lab>['metrics']) => Buffer.concat(await m.get({ gzipped: false })).toString();
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -96,20 +98,35 @@ describe('MetricsBody', () => {
 
     const render = vi.spyOn(dutFamilies[0] as (typeof dutFamilies)[number], 'render');
     store.dut('b').up = false;
-    const second = (await metrics.get({ gzipped: false })).toString();
+    const second = Buffer.concat(await metrics.get({ gzipped: false })).toString();
     expect(render.mock.calls.map((c) => c[0])).toEqual(['b']);
     expect(second).toContain('edgebench_dut_up{dut="b"} 0\n');
     expect(second).toContain('edgebench_dut_up{dut="a"} 1\n');
 
     // every kind of write counts: a map entry, a counter, a removed DUT
     store.dut('a').perfSupported.set('L1-dcache-load-misses', true);
-    expect((await metrics.get({ gzipped: false })).toString()).toContain(
+    expect(Buffer.concat(await metrics.get({ gzipped: false })).toString()).toContain(
       'edgebench_perf_supported{dut="a",event="L1-dcache-load-misses"} 1\n',
     );
     store.dut('a').countJob('stream', 'parse');
-    expect((await metrics.get({ gzipped: false })).toString()).toContain('reason="parse"} 1\n');
+    expect(Buffer.concat(await metrics.get({ gzipped: false })).toString()).toContain('reason="parse"} 1\n');
     store.retain(new Set(['a']));
-    expect((await metrics.get({ gzipped: false })).toString()).not.toContain('dut="b"');
+    expect(Buffer.concat(await metrics.get({ gzipped: false })).toString()).not.toContain('dut="b"');
+  });
+
+  it('builds an expensive body in the background, not more often than 1/5 of the time, serving the last meanwhile', async () => {
+    const store = new ResultsStore();
+    fill(store.dut('a'), 1);
+    // every reading of the clock is 10 ms later: a build (two readings) takes 10 ms, "expensive"
+    let t = 0;
+    const metrics = new MetricsBody(store, new Registry(), () => (t += 10));
+    const up = async () => /edgebench_dut_up\{dut="a"\} (\d)/.exec(Buffer.concat(await metrics.get({ gzipped: false })).toString())?.[1];
+    expect(await up()).toBe('1'); // the first body: built for this scrape, at t=20
+    store.dut('a').up = false;
+    expect(await up()).toBe('1'); // t=30: 10 ms old, less than 5 x 10 ms: no build
+    t += 40;
+    expect(await up()).toBe('1'); // t=80: 60 ms old: a build starts, this scrape gets the last body
+    await vi.waitFor(async () => expect(await up()).toBe('0'));
   });
 
   it('follows the exporter’s own families without a DUT changing', async () => {
@@ -122,13 +139,14 @@ describe('MetricsBody', () => {
   it('gzips the same body once for every scraper that asks', async () => {
     const { metrics } = lab('a', 'b');
     const [g1, g2] = await Promise.all([metrics.get({ gzipped: true }), metrics.get({ gzipped: true })]);
-    expect(g2).toBe(g1);
-    expect(gunzipSync(g1 as Buffer).equals(await metrics.get({ gzipped: false }))).toBe(true);
+    expect(g1).toHaveLength(1);
+    expect(g2[0]).toBe(g1[0]);
+    expect(gunzipSync(g1[0] as Buffer).equals(Buffer.concat(await metrics.get({ gzipped: false })))).toBe(true);
   });
 
   it('is served gzipped to a client that asks, as Prometheus does, and plain to one that does not', async () => {
     const { metrics } = lab('a', 'b');
-    const plain = (await metrics.get({ gzipped: false })).toString();
+    const plain = Buffer.concat(await metrics.get({ gzipped: false })).toString();
     const running = await serve(undefined, createApp({ metrics, isReady: () => true, log: pino({ level: 'silent' }) }));
     try {
       const asked = await curl(['--compressed', '-D', '-', running.url('/metrics')]);
@@ -140,6 +158,9 @@ describe('MetricsBody', () => {
       expect(notAsked.headers['content-encoding']).toBeUndefined();
       expect(notAsked.headers['content-type']).toBe('text/plain; version=0.0.4; charset=utf-8');
       expect(notAsked.body).toBe(plain);
+      expect(notAsked.headers['content-length']).toBe(String(Buffer.byteLength(plain)));
+      const head = await request(running.url('/metrics'), { method: 'HEAD' });
+      expect([head.status, head.headers['content-length'], head.body]).toEqual([200, String(Buffer.byteLength(plain)), '']);
     } finally {
       await stop(running);
     }

@@ -1,9 +1,9 @@
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { killScript, markedCommand, newJobId } from '../../src/remote/remote-process.js';
 
 const BUSYBOX = '/bin/busybox';
@@ -70,15 +70,24 @@ function startJob(jobId: string, command: string): ChildProcess {
 }
 
 const systemPath = process.env.PATH ?? '/usr/bin:/bin';
+const tempDirs: string[] = [];
+const tempDir = (prefix: string) => {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  tempDirs.push(dir);
+  return dir;
+};
+afterAll(() => {
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+});
 
 /**
  * The greps a DUT may have, each first on PATH: the test machine's (GNU), busybox's applets (as on
  * OpenWrt), and one without -z (old busybox), which takes the script's per-process fallback.
  */
 function grepVariants(): { name: string; path: string; hasZ: boolean }[] {
-  const applets = mkdtempSync(join(tmpdir(), 'edgebench-applets-'));
+  const applets = tempDir('edgebench-applets-');
   for (const applet of ['grep', 'tr']) symlinkSync(BUSYBOX, join(applets, applet));
-  const noZ = mkdtempSync(join(tmpdir(), 'edgebench-grep-no-z-'));
+  const noZ = tempDir('edgebench-grep-no-z-');
   writeFileSync(
     join(noZ, 'grep'),
     `#!/bin/sh\ncase "$1" in -*z*) echo "grep: invalid option -- 'z'" >&2; exit 2;; esac\nexec ${BUSYBOX} grep "$@"\n`,
@@ -186,7 +195,7 @@ describe.each(grepVariants())('killScript with $name', ({ path, hasZ }) => {
   }, 60_000);
 
   it(hasZ ? 'reads every environment with one grep per scan' : 'falls back to one tr | grep per process', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'edgebench-grep-log-'));
+    const dir = tempDir('edgebench-grep-log-');
     const log = join(dir, 'calls');
     // logs its first argument, then runs the variant's grep (found on the variant's PATH)
     writeFileSync(join(dir, 'grep'), `#!/bin/sh\necho "$1" >>${log}\nPATH='${path}' exec grep "$@"\n`);

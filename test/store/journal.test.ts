@@ -50,7 +50,7 @@ const stream = (copy: number, scale: number): Repetition => ({
 
 async function metricsText(store: ResultsStore): Promise<string> {
   const metrics = createMetrics({ version: 't', store, reload: { successful: true, lastSuccessAt: 0 } });
-  return (await metrics.get({ gzipped: false })).toString();
+  return Buffer.concat(await metrics.get({ gzipped: false })).toString();
 }
 
 describe('Journal', () => {
