@@ -68,9 +68,13 @@ export function listenWaitScript(port: number, waitMs = LISTEN_WAIT_MS): string 
   return [
     'i=0',
     `while [ "$i" -lt ${Math.ceil(waitMs / 10)} ]; do`,
-    `  grep -Eqs ':${hex} [0-9A-F]+:0000 0A ' /proc/net/tcp /proc/net/tcp6 && exit 0`,
-    // every 10 ms: a server listens within a few ms, and each poll is one grep and one sleep;
-    // busybox without FEATURE_FLOAT_SLEEP rejects fractions
+    // builtins only: a grep per poll would run beside the server; no tcp6 without IPv6
+    '  for f in /proc/net/tcp /proc/net/tcp6; do',
+    '    [ -r "$f" ] || continue',
+    `    while read -r sl local_address rem_address st rest; do case $local_address:$st in *:${hex}:0A) exit 0 ;; esac; done <"$f"`,
+    '  done',
+    // every 10 ms: a server listens within a few ms, and each poll is one sleep; busybox without
+    // FEATURE_FLOAT_SLEEP rejects fractions
     '  sleep 0.01 2>/dev/null || sleep 1',
     '  i=$((i+1))',
     'done',

@@ -1,5 +1,6 @@
 // k instances started together on the DUT, in one busybox-sh script: each writes its output and
 // exit status to a temporary directory, and the script prints them, framed, once all have ended.
+// A single instance runs unframed, in an exec of its own.
 import type { JobContext } from '../benchmarks/types.js';
 import { JobError } from './errors.js';
 import { checkedCommandIn, type ExecContext, onDut } from './exec-context.js';
@@ -52,7 +53,20 @@ export async function runParallel(
   /** The tool's name in messages, when argv is a wrapper such as `sh -c`. */
   tool = argv[0] as string,
 ): Promise<{ where: string; output: string }[]> {
-  const res = await ctx.exec(parallelScript(where.map((c) => checkedCommandIn(c, argv))), { timeoutMs, signal: ctx.signal });
+  const commands = where.map((c) => checkedCommandIn(c, argv));
+  const result = (instance: number, exitCode: number, output: string) => {
+    const on = onDut(ctx.dut, where[instance] as ExecContext);
+    const failure = toolFailure(tool, on, exitCode, output);
+    if (failure) throw failure;
+    return { where: on, output };
+  };
+  if (commands.length === 1) {
+    // one instance needs no framing: no mktemp, cat or rm beside the tool on the DUT. Its input and
+    // stderr as in the framed script (a background job reads /dev/null); the newline ends a comment
+    const res = await ctx.exec(`{ ${commands[0]}\n} </dev/null 2>&1`, { timeoutMs, signal: ctx.signal });
+    return [result(0, res.exitCode, `${res.stdout}${res.stderr}`)];
+  }
+  const res = await ctx.exec(parallelScript(commands), { timeoutMs, signal: ctx.signal });
   const outputs = splitParallelOutput(res.stdout);
   if (outputs.length !== where.length) {
     throw new JobError(
@@ -61,10 +75,5 @@ export async function runParallel(
       res.stdout,
     );
   }
-  return outputs.map(({ instance, exitCode, output }) => {
-    const on = onDut(ctx.dut, where[instance] as ExecContext);
-    const failure = toolFailure(tool, on, exitCode, output);
-    if (failure) throw failure;
-    return { where: on, output };
-  });
+  return outputs.map(({ instance, exitCode, output }) => result(instance, exitCode, output));
 }

@@ -185,9 +185,25 @@ describe('linpack jobs', () => {
   const lab = 'host: 198.18.2.2\nlxc_path: /srv/lxc\ncontainers: { pool: [p0, p1, p2, p3] }';
   const jobsOf = (dut: DutConfig) => planOn(linpack, dut);
   const job = (bench: string, labels: Record<string, string>) => jobOn(linpack, lab, bench, labels);
+  /**
+   * A DUT running one instance, an exec of its own with stderr in stdout: busybox sh answers with
+   * the instance's output and exit status. Any other command (the k-instance script) is not expected.
+   */
+  const oneInstance = (exitCode: number, stdout: string) =>
+    fakeContext(async (cmd) => {
+      if (!/^\{ .*\n\} <\/dev\/null 2>&1$/s.test(cmd)) throw new Error(`unexpected DUT command: ${cmd}`);
+      return { stdout, stderr: '', exitCode };
+    });
+  /**
+   * A DUT running the k-instance script (parallelScript), which exits 0 after printing each
+   * instance's frame, its output and a newline. Any other command is not expected.
+   */
   const framed = (...instances: [number, string][]) =>
-    instances.map(([code, out], i) => `@@edgebench instance ${i} exit ${code}@@\n${out}\n`).join('');
-  const answering = (stdout: string) => fakeContext(async () => ({ stdout, stderr: '', exitCode: 0 }));
+    fakeContext(async (cmd) => {
+      if (!cmd.startsWith('d=$(mktemp -d /tmp/edgebench.XXXXXX)')) throw new Error(`unexpected DUT command: ${cmd}`);
+      const stdout = instances.map(([code, out], i) => `@@edgebench instance ${i} exit ${code}@@\n${out}\n`).join('');
+      return { stdout, stderr: '', exitCode: 0 };
+    });
   /** Each `sh -c '…'` instance script in a DUT command, unquoted as the shell reads it. */
   const scripts = (command: string) =>
     [...command.matchAll(/sh -c '((?:[^']|'\\'')*)'/g)].map((m) => (m[1] ?? '').replaceAll(`'\\''`, `'`));
@@ -231,7 +247,7 @@ describe('linpack jobs', () => {
   });
 
   it('runs k hpcc instances natively, each in a fresh directory with its own hpccinf.txt, and returns FLOP/s per instance', async () => {
-    const ctx = answering(framed([0, native], [0, native]));
+    const ctx = framed([0, native], [0, native]);
     const rep = await job('{}', { mode: 'native', instances: '2' }).runOnce(ctx);
     expect(rep).toEqual({ values: [2656330000, 2656330000] }); // HPL_Tflops=0.00265633
     expect(ctx.dutCommands).toHaveLength(1);
@@ -254,7 +270,7 @@ describe('linpack jobs', () => {
   });
 
   it('runs lxc instances one per pool container', async () => {
-    const ctx = answering(framed([0, lxc], [0, lxc], [0, lxc], [0, lxc]));
+    const ctx = framed([0, lxc], [0, lxc], [0, lxc], [0, lxc]);
     const rep = await job('{}', { mode: 'lxc', instances: '4' }).runOnce(ctx);
     expect(rep.values).toEqual([2558590000, 2558590000, 2558590000, 2558590000]);
     for (const c of ['p0', 'p1', 'p2', 'p3'])
@@ -262,7 +278,7 @@ describe('linpack jobs', () => {
   });
 
   it('fails as parse when hpcc solved another N than the configured n, which its script asked for', async () => {
-    const ctx = answering(framed([0, native]));
+    const ctx = oneInstance(0, native);
     const bench = '{ n: 2000, block_size: 128, mpirun: /opt/mpi/bin/mpirun, path: /opt/hpcc }';
     await expect(job(bench, { mode: 'native', instances: '1' }).runOnce(ctx)).rejects.toMatchObject({
       reason: 'parse',
@@ -280,7 +296,7 @@ describe('linpack jobs', () => {
     ['hpcc-1.5.0-n1000-residual-failed.txt', 'HPL residual check FAILED for N=1000'],
     ['hpcc-1.5.0-n1000-truncated.txt', 'hpcc output has no HPL result line'],
   ])('fails as parse on %s', async (name, message) => {
-    const run = job('{}', { mode: 'lxc', instances: '2' }).runOnce(answering(framed([0, lxc], [0, fixture(name)])));
+    const run = job('{}', { mode: 'lxc', instances: '2' }).runOnce(framed([0, lxc], [0, fixture(name)]));
     await expect(run).rejects.toMatchObject({
       reason: 'parse',
       message: expect.stringContaining(`hpcc on DUT d1 (lxc container p1): ${message}`),
@@ -288,22 +304,27 @@ describe('linpack jobs', () => {
   });
 
   it('classifies a missing tool and a failing mpirun, naming the context', async () => {
-    const missing = job('{}', { mode: 'native', instances: '1' }).runOnce(answering(framed([127, fixture('busybox-sh-tool-missing.txt')])));
+    const missing = job('{}', { mode: 'native', instances: '1' }).runOnce(oneInstance(127, fixture('busybox-sh-tool-missing.txt')));
     await expect(missing).rejects.toMatchObject({
       reason: 'tool_missing',
       message: 'hpcc not found on DUT d1 (native): ash: nosuchtool-hpcc: not found',
     });
-    const down = job('{}', { mode: 'lxc', instances: '1' }).runOnce(answering(framed([1, fixture('hpcc-1.5.0-lxc-loopback-down.txt')])));
+    const ctx = oneInstance(1, fixture('hpcc-1.5.0-lxc-loopback-down.txt'));
+    const down = job('{}', { mode: 'lxc', instances: '1' }).runOnce(ctx);
     await expect(down).rejects.toMatchObject({
       reason: 'exit_status',
       message: expect.stringMatching(/^hpcc exited with 1 on DUT d1 \(lxc container p0\): /),
+      output: fixture('hpcc-1.5.0-lxc-loopback-down.txt'),
     });
+    expect(ctx.dutCommands).toHaveLength(1);
+    expect(ctx.dutCommands[0]).toMatch(/^\{ lxc-attach -P \/srv\/lxc -n p0 -v "EDGEBENCH_JOB=\$EDGEBENCH_JOB" -- sh -c '/);
   });
 
   it('runs the classic linpack program as it is, its N being its own', async () => {
-    const ctx = answering(framed([0, fixture('linpackc-dp-unroll-native.txt')]));
+    const ctx = oneInstance(0, fixture('linpackc-dp-unroll-native.txt'));
     const rep = await job('{ tool: linpack, path: /root/linpack }', { mode: 'native', instances: '1' }).runOnce(ctx);
     expect(rep.values).toEqual([3581463000]);
+    expect(ctx.dutCommands).toEqual(["{ sh -c '/root/linpack 2>&1'\n} </dev/null 2>&1"]);
     expect(scripts(ctx.dutCommands[0] ?? '')).toEqual(['/root/linpack 2>&1']);
   });
 });

@@ -3,6 +3,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { parseCacheSizes, parseStream, STREAM_KERNELS, stream } from '../../src/benchmarks/stream.js';
 import type { DutConfig } from '../../src/config/schema.js';
+import type { ExecResult } from '../../src/remote/ssh-connection.js';
 import { dutConfigIssues, FIVE_REPETITIONS, fakeContext, jobOn, parseDut, planOn } from '../helpers/job-context.js';
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/stream/${name}`, import.meta.url), 'utf8');
@@ -130,13 +131,19 @@ describe('stream jobs', () => {
   const S = '/usr/lib/lmbench/bin/x86_64-linux-gnu/stream';
   const jobsOf = (dut: DutConfig) => planOn(stream, dut);
   const job = (bench: string, labels: Record<string, string>) => jobOn(stream, lab, bench, labels);
-  const framed = (code: number, out: string) => `@@edgebench instance 0 exit ${code}@@\n${out}\n`;
   const CACHES = 'cat /sys/devices/system/cpu/cpu0/cache/index*/size 2>&1';
-  /** A DUT whose stream prints `out` and whose cpu0 caches are those captured (largest 32 MiB). */
-  const dut = (out: string, code = 0, caches = fixture('sysfs-cache-sizes.txt')) =>
-    fakeContext(async (cmd) =>
-      cmd === CACHES ? { stdout: caches, stderr: '', exitCode: 0 } : { stdout: framed(code, out), stderr: '', exitCode: 0 },
-    );
+  /** stream's one instance: an exec of its own, stderr in stdout, unframed (see runParallel). */
+  const ONE_INSTANCE = /^\{ .*\n\} <\/dev\/null 2>&1$/s;
+  /** cpu0's caches as captured (largest 32 MiB), and `cat`'s answer (exit 1) on a kernel without them. */
+  const CACHES_FOUND: ExecResult = { stdout: fixture('sysfs-cache-sizes.txt'), stderr: '', exitCode: 0 };
+  const CACHES_MISSING: ExecResult = { stdout: fixture('sysfs-cache-sizes-missing.txt'), stderr: '', exitCode: 1 };
+  /** A DUT whose stream prints `out` and exits with `code`: busybox sh answers with both as they are. */
+  const dut = (out: string, code = 0, caches = CACHES_FOUND) =>
+    fakeContext(async (cmd) => {
+      if (cmd === CACHES) return caches;
+      if (ONE_INSTANCE.test(cmd)) return { stdout: out, stderr: '', exitCode: code };
+      throw new Error(`unexpected DUT command: ${cmd}`);
+    });
   const env = `env 'ENOUGH=100000' 'TIMING_O=0' 'LOOP_O=0'`;
   const GB = 1e6; // lmbench's MB/sec
 
@@ -180,7 +187,7 @@ describe('stream jobs', () => {
       ],
     });
     expect(ctx.dutCommands).toHaveLength(1); // a fixed size reads no cache sizes
-    expect(ctx.dutCommands[0]).toContain(`( ( ${env} ${S} -M 300M\n)`);
+    expect(ctx.dutCommands).toEqual([`{ ${env} ${S} -M 300M\n} </dev/null 2>&1`]);
   });
 
   it('sizes auto arrays at 4 x the largest cache, read once per job, and passes -v 2 for stream2 in the pool container', async () => {
@@ -197,7 +204,9 @@ describe('stream jobs', () => {
     });
     // 32768K is the largest cache: 4 x 32 MiB per array, three arrays
     expect(ctx.dutCommands[0]).toBe(CACHES);
-    expect(ctx.dutCommands[1]).toContain(`lxc-attach -P /srv/lxc -n p0 -v "EDGEBENCH_JOB=$EDGEBENCH_JOB" -- ${env} stream -v 2 -M 384M\n`);
+    expect(ctx.dutCommands[1]).toContain(
+      `{ lxc-attach -P /srv/lxc -n p0 -v "EDGEBENCH_JOB=$EDGEBENCH_JOB" -- ${env} stream -v 2 -M 384M\n`,
+    );
     expect(ctx.dutCommands[1]).not.toContain(' -n p1 ');
     await j.runOnce(ctx);
     expect(ctx.dutCommands.filter((c) => c === CACHES)).toHaveLength(1);
@@ -206,11 +215,11 @@ describe('stream jobs', () => {
   it('takes cache_multiple for auto sizing', async () => {
     const ctx = dut(fixture('lmbench-3.0-a9-stream-native.txt'));
     await job('{ cache_multiple: 2 }', { mode: 'native', suite: 'stream', kernel: 'copy' }).runOnce(ctx);
-    expect(ctx.dutCommands[1]).toContain(`${env} stream -M 192M\n`);
+    expect(ctx.dutCommands[1]).toBe(`{ ${env} stream -M 192M\n} </dev/null 2>&1`);
   });
 
   it('fails as parse, asking for array_mib, when the DUT shows no cache sizes', async () => {
-    const ctx = dut(fixture('lmbench-3.0-a9-stream-native.txt'), 0, fixture('sysfs-cache-sizes-missing.txt'));
+    const ctx = dut(fixture('lmbench-3.0-a9-stream-native.txt'), 0, CACHES_MISSING);
     await expect(job('{}', { mode: 'native', suite: 'stream', kernel: 'copy' }).runOnce(ctx)).rejects.toMatchObject({
       reason: 'parse',
       message: expect.stringMatching(
@@ -244,6 +253,13 @@ describe('stream jobs', () => {
     await expect(missing).rejects.toMatchObject({
       reason: 'tool_missing',
       message: expect.stringMatching(/^stream not found on DUT d1 \(lxc container p0\): lxc-attach: /),
+    });
+    const missingNative = job('{ array_mib: 32 }', { mode: 'native', suite: 'stream', kernel: 'copy' }).runOnce(
+      dut(fixture('busybox-sh-tool-missing.txt'), 127),
+    );
+    await expect(missingNative).rejects.toMatchObject({
+      reason: 'tool_missing',
+      message: 'stream not found on DUT d1 (native): ash: nosuchtool: not found',
     });
     const bad = job('{ array_mib: 32 }', { mode: 'native', suite: 'stream', kernel: 'copy' }).runOnce(
       dut(fixture('lmbench-3.0-a9-stream-bad-option.txt'), 255),

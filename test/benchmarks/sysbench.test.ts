@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseSysbench, sysbench } from '../../src/benchmarks/sysbench.js';
-import type { DutExec } from '../../src/benchmarks/types.js';
 import { parseConfig } from '../../src/config/load.js';
 import { JobError } from '../../src/remote/errors.js';
 import { thirdParty } from '../helpers/fixtures.js';
@@ -73,15 +72,25 @@ duts:
   const dut = cfg.duts[0];
   if (!dut?.benchmarks.sysbench) throw new Error('fixture config lost its DUT');
   const jobs = sysbench.plan(dut.benchmarks.sysbench, dut, { repetitions: { min: 5, max: 5, max_rsd_percent: 0, warmup: false } });
+  /**
+   * A DUT running one instance, an exec of its own with stderr in stdout: busybox sh answers with
+   * the tool's output and exit status. Any other command (the k-instance script) is not expected.
+   */
+  const oneInstance = (exitCode: number, stdout: string) =>
+    fakeContext(async (cmd) => {
+      if (!/^\{ .*\n\} <\/dev\/null 2>&1$/s.test(cmd)) throw new Error(`unexpected DUT command: ${cmd}`);
+      return { stdout, stderr: '', exitCode };
+    });
+  /**
+   * A DUT running the k-instance script (parallelScript), which exits 0 after printing each
+   * instance's frame, its output and a newline. Any other command is not expected.
+   */
   const framed = (...instances: [number, string][]) =>
-    instances.map(([code, out], i) => `@@edgebench instance ${i} exit ${code}@@\n${out}`).join('');
-  const execReturning =
-    (stdout: string, seen: string[] = []): DutExec =>
-    async (cmd) => {
-      seen.push(cmd);
+    fakeContext(async (cmd) => {
+      if (!cmd.startsWith('d=$(mktemp -d /tmp/edgebench.XXXXXX)')) throw new Error(`unexpected DUT command: ${cmd}`);
+      const stdout = instances.map(([code, out], i) => `@@edgebench instance ${i} exit ${code}@@\n${out}\n`).join('');
       return { stdout, stderr: '', exitCode: 0 };
-    };
-  const ctx = (exec: DutExec) => fakeContext(exec);
+    });
 
   it('plans one job per mode and instance count with the contract labels', () => {
     expect(jobs.map((j) => j.labels)).toEqual([
@@ -94,34 +103,54 @@ duts:
   });
 
   it('runs lxc instances in distinct pool containers, with fixed work', async () => {
-    const seen: string[] = [];
     const job = jobs[3];
     const out = fixture('sysbench-1.0.20-cpu-lxc.txt');
-    const rep = await job?.runOnce(ctx(execReturning(framed([0, out], [0, out]), seen)));
+    const ctx = framed([0, out], [0, out]);
+    const rep = await job?.runOnce(ctx);
     expect(rep).toEqual({ values: [0.4761, 0.4761] });
-    expect(seen[0]).toContain('lxc-attach -P /srv/lxc -n p0');
-    expect(seen[0]).toContain('lxc-attach -P /srv/lxc -n p1');
-    expect(seen[0]).toContain('--cpu-max-prime=10000 --events=100 --time=0');
+    expect(ctx.dutCommands).toHaveLength(1);
+    expect(ctx.dutCommands[0]).toContain('lxc-attach -P /srv/lxc -n p0');
+    expect(ctx.dutCommands[0]).toContain('lxc-attach -P /srv/lxc -n p1');
+    expect(ctx.dutCommands[0]).toContain('--cpu-max-prime=10000 --events=100 --time=0');
+  });
+
+  it('runs one native instance in an exec of its own, unframed', async () => {
+    const ctx = oneInstance(0, fixture('sysbench-1.0.20-cpu-native.txt'));
+    const rep = await jobs[0]?.runOnce(ctx);
+    expect(rep).toEqual({ values: [0.4616] });
+    expect(ctx.dutCommands).toEqual(['{ sysbench cpu --cpu-max-prime=10000 --events=100 --time=0 --threads=1 run\n} </dev/null 2>&1']);
   });
 
   it('classifies a missing tool, naming the context', async () => {
-    const run = jobs[2]?.runOnce(ctx(execReturning(framed([127, fixture('lxc-attach-tool-missing.txt')]))));
+    const ctx = oneInstance(127, fixture('lxc-attach-tool-missing.txt'));
+    const run = jobs[2]?.runOnce(ctx);
     await expect(run).rejects.toMatchObject({
       reason: 'tool_missing',
-      message: expect.stringMatching(/^sysbench not found on DUT d1 \(lxc container p0\): /),
+      message: expect.stringMatching(/^sysbench not found on DUT d1 \(lxc container p0\): lxc-attach: /),
+    });
+    expect(ctx.dutCommands).toHaveLength(1);
+    expect(ctx.dutCommands[0]).toContain('{ lxc-attach -P /srv/lxc -n p0 -v "EDGEBENCH_JOB=$EDGEBENCH_JOB" -- sysbench cpu ');
+    expect(ctx.dutCommands[0]).not.toContain(' -n p1 ');
+    const native = jobs[0]?.runOnce(oneInstance(127, fixture('busybox-sh-tool-missing.txt')));
+    await expect(native).rejects.toMatchObject({
+      reason: 'tool_missing',
+      message: 'sysbench not found on DUT d1 (native): ash: nosuchtool-sysbench: not found',
     });
   });
 
   it('classifies a non-zero exit and unparsable output', async () => {
-    const bad = jobs[0]?.runOnce(ctx(execReturning(framed([1, fixture('sysbench-1.0.20-cpu-bad-option.txt')]))));
-    await expect(bad).rejects.toMatchObject({ reason: 'exit_status' });
-    const truncated = jobs[0]?.runOnce(ctx(execReturning(framed([0, fixture('sysbench-1.0.20-cpu-truncated.txt')]))));
+    const bad = jobs[0]?.runOnce(oneInstance(1, fixture('sysbench-1.0.20-cpu-bad-option.txt')));
+    await expect(bad).rejects.toMatchObject({
+      reason: 'exit_status',
+      message: "sysbench exited with 1 on DUT d1 (native): Invalid value for the 'cpu_max_prime' option: 'foo'",
+    });
+    const truncated = jobs[0]?.runOnce(oneInstance(0, fixture('sysbench-1.0.20-cpu-truncated.txt')));
     await expect(truncated).rejects.toBeInstanceOf(JobError);
-    await expect(truncated).rejects.toMatchObject({ reason: 'parse', output: expect.stringContaining('total time') });
+    await expect(truncated).rejects.toMatchObject({ reason: 'parse', output: fixture('sysbench-1.0.20-cpu-truncated.txt') });
   });
 
   it('fails when an instance output is missing', async () => {
-    const run = jobs[1]?.runOnce(ctx(execReturning(framed([0, fixture('sysbench-1.0.20-cpu-native.txt')]))));
+    const run = jobs[1]?.runOnce(framed([0, fixture('sysbench-1.0.20-cpu-native.txt')]));
     await expect(run).rejects.toMatchObject({
       reason: 'exit_status',
       message: expect.stringContaining('expected 2 instance outputs from DUT d1, got 1'),

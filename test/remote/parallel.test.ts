@@ -1,10 +1,15 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parallelScript, splitParallelOutput } from '../../src/remote/parallel.js';
+import { JobError } from '../../src/remote/errors.js';
+import { checkedCommandIn, type ExecContext, lxc, native, onDut } from '../../src/remote/exec-context.js';
+import { parallelScript, runParallel, splitParallelOutput } from '../../src/remote/parallel.js';
 import { shellQuote } from '../../src/remote/shell-quote.js';
+import type { ExecResult } from '../../src/remote/ssh-connection.js';
+import { toolFailure } from '../../src/remote/tool-failure.js';
+import { fakeContext } from '../helpers/job-context.js';
 
 const BUSYBOX = '/bin/busybox';
 
@@ -160,5 +165,115 @@ describe('edge cases', () => {
   it('keeps instances apart when an output has no final newline', () => {
     const parsed = splitParallelOutput(run(['printf abc', 'echo two']));
     expect(parsed).toHaveLength(2);
+  });
+});
+
+/** An instance's exit status, and where it ran and its output, or its failure. */
+type Outcome = { exitCode: number; where?: string; output?: string; reason?: string; message?: string };
+
+describe.each([
+  ['busybox sh', BUSYBOX, ['sh']],
+  ['dash', 'dash', []],
+])('runParallel with one instance, under %s', (_name, shell, shellArgs) => {
+  /**
+   * The DUT's exec (`sh -c COMMAND`, as markedCommand runs it), its stdin not at its end (as ssh's),
+   * and on PATH an lxc-attach that runs the command here, or fails as for a stopped container.
+   */
+  const dutExec = (command: string): ExecResult => {
+    const bin = join(scratch, 'lxc-bin');
+    if (!existsSync(bin)) {
+      mkdirSync(bin);
+      const attach = [
+        '#!/bin/sh',
+        'while [ "$1" != -- ]; do [ "$1" = -n ] && n=$2; shift; done; shift',
+        '[ "$n" = down ] && { echo "lxc-attach: down: attach.c: get_attach_context: 405 Failed to get init pid" >&2; exit 1; }',
+        'exec "$@"',
+      ];
+      writeFileSync(join(bin, 'lxc-attach'), `${attach.join('\n')}\n`);
+      writeFileSync(
+        join(bin, 'lxc-info'),
+        '#!/bin/sh\ncase " $* " in *" down "*) echo "State: STOPPED" ;; *) echo "State: RUNNING" ;; esac\n',
+      );
+      chmodSync(join(bin, 'lxc-attach'), 0o755);
+      chmodSync(join(bin, 'lxc-info'), 0o755);
+    }
+    const res = spawnSync(shell, [...shellArgs, '-c', command], {
+      encoding: 'utf8',
+      input: 'from the ssh channel\n',
+      env: { PATH: `${bin}:${process.env.PATH}` },
+      timeout: 60_000,
+    });
+    return { stdout: res.stdout, stderr: res.stderr, exitCode: res.status ?? 255 };
+  };
+  const outcome = (exitCode: number, result: { where: string; output: string } | JobError): Outcome =>
+    result instanceof JobError
+      ? { exitCode, reason: result.reason, message: result.message, output: result.output }
+      : { exitCode, ...result };
+  /** One instance through runParallel: its exit status, and its output or failure. */
+  const unframed = async (where: ExecContext, argv: string[], tool?: string) => {
+    const results: ExecResult[] = [];
+    const ctx = fakeContext(async (cmd) => results[results.push(dutExec(cmd)) - 1] as ExecResult);
+    const result = await runParallel(ctx, [where], argv, 60_000, tool).then(
+      ([r]) => r as { where: string; output: string },
+      (err: JobError) => err,
+    );
+    expect(ctx.dutCommands).toHaveLength(1);
+    expect(ctx.dutCommands[0]).not.toContain('mktemp');
+    return outcome(results[0]?.exitCode ?? -1, result);
+  };
+  /** The same instance through the framed script, as runParallel ran it before. */
+  const framed = (where: ExecContext, argv: string[], tool = argv[0] as string) => {
+    const [instance] = splitParallelOutput(dutExec(parallelScript([checkedCommandIn(where, argv)])).stdout);
+    if (!instance) throw new Error('the framed script printed no instance');
+    const on = onDut('d1', where);
+    return outcome(instance.exitCode, toolFailure(tool, on, instance.exitCode, instance.output) ?? { where: on, output: instance.output });
+  };
+
+  it.each([
+    ['output ending in a newline', native, ['printf', 'a\nb\n']],
+    ['output without a final newline', native, ['printf', 'abc']],
+    ['no output', native, ['true']],
+    ['stderr merged into stdout, in order', native, ['sh', '-c', 'echo out; echo err >&2; echo out2']],
+    ['stdin at its end, as for a background job', native, ['sh', '-c', 'cat; echo read']],
+    ['an exit status', native, ['sh', '-c', 'echo partial; exit 3']],
+    ['a command in a container', lxc('/srv/lxc', 'p0'), ['sh', '-c', 'echo in p0; echo err >&2']],
+    ['a failure in a container', lxc('/srv/lxc', 'p0'), ['sh', '-c', 'echo failed in p0; exit 4']],
+    ['a container that is not running', lxc('/srv/lxc', 'down'), ['sysbench', 'cpu', 'run']],
+  ] as [string, ExecContext, string[]][])('gives what the framed script gives: %s', async (_what, where, argv) => {
+    const want = framed(where, argv);
+    expect(await unframed(where, argv)).toEqual(want);
+    if (argv[0] === 'printf') expect(want.output).toBe(argv[1]);
+  });
+
+  it('names the tool given for a wrapper', async () => {
+    const argv = ['sh', '-c', 'echo bad input; exit 2'];
+    expect(await unframed(native, argv, 'hpcc')).toEqual(framed(native, argv, 'hpcc'));
+    expect((await unframed(native, argv, 'hpcc')).message).toBe('hpcc exited with 2 on DUT d1 (native): bad input');
+  });
+
+  it('reports a failure in a running container, and a container that is not running, as such', async () => {
+    expect(await unframed(lxc('/srv/lxc', 'p0'), ['sh', '-c', 'echo failed; exit 4'], 'hpcc')).toMatchObject({
+      exitCode: 4,
+      reason: 'exit_status',
+      message: 'hpcc exited with 4 on DUT d1 (lxc container p0): failed',
+    });
+    expect(await unframed(lxc('/srv/lxc', 'down'), ['sysbench'])).toMatchObject({
+      exitCode: 1,
+      reason: 'exit_status',
+      message: 'sysbench could not start on DUT d1 (lxc container down): container down is not running (State: STOPPED)',
+    });
+  });
+
+  it('reports a missing tool as tool_missing, in the same words as the framed script', async () => {
+    const argv = ['no-such-tool-edgebench', '--version'];
+    const got = await unframed(native, argv);
+    expect(got).toMatchObject({
+      exitCode: 127,
+      reason: 'tool_missing',
+      message: expect.stringMatching(/^no-such-tool-edgebench not found on DUT d1 \(native\): .*no-such-tool-edgebench: not found$/),
+    });
+    // dash names the script's line: 1 here, that of the instance in the framed script
+    const line = (r: Outcome) => ({ ...r, message: r.message?.replace(/: \d+: /, ': N: '), output: r.output?.replace(/: \d+: /, ': N: ') });
+    expect(line(got)).toEqual(line(framed(native, argv)));
   });
 });
