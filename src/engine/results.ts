@@ -129,6 +129,11 @@ export class DutResults {
 export class ResultsStore {
   readonly duts = new Map<string, DutResults>();
 
+  /** Changes with every write to a DUT's results, and with every DUT added or forgotten. */
+  get generation(): number {
+    return lastGeneration;
+  }
+
   dut(name: string): DutResults {
     let entry = this.duts.get(name);
     if (!entry) {
@@ -140,6 +145,10 @@ export class ResultsStore {
 
   /** Forgets DUTs no longer configured, so they disappear from /metrics. */
   retain(names: ReadonlySet<string>): void {
-    for (const name of this.duts.keys()) if (!names.has(name)) this.duts.delete(name);
+    for (const name of this.duts.keys()) {
+      if (names.has(name)) continue;
+      this.duts.delete(name);
+      lastGeneration++;
+    }
   }
 }
