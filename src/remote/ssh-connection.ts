@@ -7,6 +7,7 @@
 import type { Logger } from 'pino';
 import { Client, type ClientChannel, type ConnectConfig } from 'ssh2';
 import { JobError } from './errors.js';
+import { withHandshakeSlot } from './handshake-slots.js';
 import { fingerprint, type HostKeyPin } from './host-key.js';
 import { killScript, markedCommand, newJobId } from './remote-process.js';
 
@@ -129,7 +130,8 @@ export class SshConnection {
     if (wait > 0) {
       throw new JobError('connection', `${this.lastError}; next attempt in ${Math.ceil(wait / 1000)}s`);
     }
-    this.connecting = this.open().finally(() => {
+    // the connect timeout runs from the slot, not from the queue
+    this.connecting = withHandshakeSlot(() => this.open()).finally(() => {
       this.connecting = undefined;
     });
     return this.connecting;
