@@ -116,6 +116,11 @@ export class DutResults {
     });
   }
 
+  /** Failed jobs of a benchmark for one reason, 0 if none. */
+  failures(benchmark: string, reason: FailureReason): number {
+    return this.failuresTotal.get(`${benchmark}\0${reason}`)?.count ?? 0;
+  }
+
   countJob(benchmark: string, failure?: FailureReason): void {
     this.runsTotal.set(benchmark, (this.runsTotal.get(benchmark) ?? 0) + 1);
     if (!failure) return;

@@ -30,7 +30,6 @@ export function createApp({ metrics, isReady, log, reload, runNow }: AppOptions)
     res.type(metrics.contentType).vary('Accept-Encoding');
     if (gzipped) res.set('Content-Encoding', 'gzip');
     res.set('Content-Length', String(chunks.reduce((n, c) => n + c.length, 0)));
-    if (req.method === 'HEAD') return void res.end();
     // written as they are (thousands of small buffers at 500 DUTs), gathered by cork into few packets
     res.cork();
     for (const chunk of chunks) res.write(chunk);

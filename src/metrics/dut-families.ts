@@ -7,7 +7,6 @@ import { FAILURE_REASONS } from '../remote/errors.js';
 import { familyHeader, type Labels, sampleLine } from './exposition-text.js';
 
 export interface DutFamily {
-  name: string;
   header: string;
   /** Appends this DUT's sample lines. */
   render(dut: string, state: DutResults, out: string[]): void;
@@ -22,7 +21,6 @@ function family(
   samples: (dut: string, state: DutResults, emit: Emit) => void,
 ): DutFamily {
   return {
-    name,
     header: familyHeader(name, help, type),
     render(dut, state, out) {
       samples(dut, state, (labels, value) => out.push(sampleLine(name, labels, value)));
@@ -44,7 +42,7 @@ function resultFamilies(): DutFamily[] {
         family(`${f.name}${suffix}`, help, 'gauge', (dut, state, emit) => {
           for (const r of state.results.values()) {
             if (r.family !== f.name) continue;
-            emit([['dut', dut], ...f.labelNames.map((l) => [l, r.labels[l] ?? ''] as const)], r.stats[stat]);
+            emit({ dut, ...Object.fromEntries(f.labelNames.map((l) => [l, r.labels[l] ?? ''])) }, r.stats[stat]);
           }
         }),
       ),
@@ -56,51 +54,24 @@ const runGauge = (name: string, help: string, value: (r: RunStatus) => number | 
   family(name, help, 'gauge', (dut, state, emit) => {
     for (const r of state.runs.values()) {
       const v = value(r);
-      if (v !== undefined)
-        emit(
-          [
-            ['dut', dut],
-            ['benchmark', r.benchmark],
-            ['mode', r.mode],
-            ['netdev', r.netdev],
-          ],
-          v,
-        );
+      if (v !== undefined) emit({ dut, benchmark: r.benchmark, mode: r.mode, netdev: r.netdev }, v);
     }
   });
 
 export const dutFamilies: readonly DutFamily[] = [
   ...resultFamilies(),
   family('edgebench_dut_up', '1 if the last connection attempt to the DUT succeeded', 'gauge', (dut, s, emit) => {
-    if (s.up !== undefined) emit([['dut', dut]], s.up ? 1 : 0);
+    if (s.up !== undefined) emit({ dut }, s.up ? 1 : 0);
   }),
   family('edgebench_dut_info', 'What the DUT is, as read at the start of its last round; always 1', 'gauge', (dut, s, emit) => {
-    if (!s.info) return;
-    const { arch, kernel, os, lxcVersion } = s.info;
-    emit(
-      [
-        ['dut', dut],
-        ['arch', arch],
-        ['kernel', kernel],
-        ['os', os],
-        ['lxc_version', lxcVersion],
-      ],
-      1,
-    );
+    if (s.info) emit({ dut, arch: s.info.arch, kernel: s.info.kernel, os: s.info.os, lxc_version: s.info.lxcVersion }, 1);
   }),
   family(
     'edgebench_perf_supported',
     "1 if the DUT's kernel counts this perf event; 0 means no count is exported for it (never a 0 count)",
     'gauge',
     (dut, s, emit) => {
-      for (const [event, supported] of s.perfSupported)
-        emit(
-          [
-            ['dut', dut],
-            ['event', event],
-          ],
-          supported ? 1 : 0,
-        );
+      for (const [event, supported] of s.perfSupported) emit({ dut, event }, supported ? 1 : 0);
     },
   ),
   runGauge('edgebench_benchmark_success', '1 if every job of the last run of this benchmark, mode and netdev succeeded', (r) =>
@@ -120,14 +91,7 @@ export const dutFamilies: readonly DutFamily[] = [
     (r) => r.repetitions,
   ),
   family('edgebench_benchmark_runs_total', 'Jobs run, successful or not', 'counter', (dut, s, emit) => {
-    for (const [benchmark, n] of s.runsTotal)
-      emit(
-        [
-          ['dut', dut],
-          ['benchmark', benchmark],
-        ],
-        n,
-      );
+    for (const [benchmark, n] of s.runsTotal) emit({ dut, benchmark }, n);
   }),
   family(
     'edgebench_benchmark_failures_total',
@@ -135,25 +99,15 @@ export const dutFamilies: readonly DutFamily[] = [
     'counter',
     (dut, s, emit) => {
       // every reason of every benchmark that ran starts at 0, so increase() sees the first failure
-      const counts = new Map<string, { benchmark: string; reason: string; count: number }>();
+      // (a failed job is counted in runsTotal too)
       for (const benchmark of s.runsTotal.keys())
-        for (const reason of FAILURE_REASONS) counts.set(`${benchmark}\0${reason}`, { benchmark, reason, count: 0 });
-      for (const [key, f] of s.failuresTotal) counts.set(key, f);
-      for (const { benchmark, reason, count } of counts.values())
-        emit(
-          [
-            ['dut', dut],
-            ['benchmark', benchmark],
-            ['reason', reason],
-          ],
-          count,
-        );
+        for (const reason of FAILURE_REASONS) emit({ dut, benchmark, reason }, s.failures(benchmark, reason));
     },
   ),
   family('edgebench_round_duration_seconds', 'Wall time of the last completed round', 'gauge', (dut, s, emit) => {
-    if (s.roundDurationSeconds !== undefined) emit([['dut', dut]], s.roundDurationSeconds);
+    if (s.roundDurationSeconds !== undefined) emit({ dut }, s.roundDurationSeconds);
   }),
   family('edgebench_round_last_completion_timestamp_seconds', 'When the last round completed', 'gauge', (dut, s, emit) => {
-    if (s.roundCompletedAt !== undefined) emit([['dut', dut]], seconds(s.roundCompletedAt));
+    if (s.roundCompletedAt !== undefined) emit({ dut }, seconds(s.roundCompletedAt));
   }),
 ];

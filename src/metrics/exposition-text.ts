@@ -1,6 +1,7 @@
 // Prometheus text exposition format 0.0.4, the lines themselves: what prom-client writes, for the
 // families edgebench renders without it (one per result series: 110k at 500 DUTs).
-export type Labels = readonly (readonly [string, string])[];
+/** Label names and values, in the order they are written. */
+export type Labels = Readonly<Record<string, string>>;
 
 const escapeLabel = (v: string) => v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
 const escapeHelp = (v: string) => v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
@@ -16,6 +17,8 @@ export function familyHeader(name: string, help: string, type: 'gauge' | 'counte
 }
 
 export function sampleLine(name: string, labels: Labels, value: number): string {
-  const pairs = labels.map(([k, v]) => `${k}="${escapeLabel(v)}"`).join(',');
+  const pairs = Object.entries(labels)
+    .map(([k, v]) => `${k}="${escapeLabel(v)}"`)
+    .join(',');
   return `${name}${pairs ? `{${pairs}}` : ''} ${formatValue(value)}\n`;
 }
