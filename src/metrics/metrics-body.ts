@@ -1,10 +1,10 @@
 // /metrics as bytes, rendered when results change rather than at every scrape: at 500 DUTs that is
 // 110k series, and rebuilding them per scrape queued 20 scrapers for seconds (bench/RESULTS.md).
 // Each DUT's lines are rendered once per change of its results, and a body (the DUTs' buffers
-// joined, and gzipped once) is built when anything changed. A cheap body is built for the scrape
-// that finds the change, so a small lab's scrape sees every change before it. An expensive one
-// (hundreds of DUTs) is built in the background while scrapes get the last one, and not more
-// often than its cost allows: /metrics stays fast however often results change.
+// joined, and gzipped once) is built when anything changed. A small body is built for the scrape
+// that finds the change, so a small lab's scrape sees every change before it. A large one (tens of
+// DUTs and more) is built in the background while scrapes get the last one, and not more often
+// than its cost allows: /metrics stays fast however often results change.
 import { promisify } from 'node:util';
 import { gzip as gzipCallback, constants as zlib } from 'node:zlib';
 import type { Registry } from 'prom-client';
@@ -14,8 +14,11 @@ import { dutFamilies } from './dut-families.js';
 const gzip = promisify(gzipCallback);
 const headers = dutFamilies.map((f) => Buffer.from(f.header));
 
-/** A body that took this long to build is built off the scrape path… */
-const BACKGROUND_BUILD_MS = 5;
+/**
+ * A body this large (about 45 full DUTs) is built off the scrape path… By size, not by build time:
+ * a loaded machine makes any build slow, and a small lab must see every change at once.
+ */
+const BACKGROUND_BUILD_BYTES = 1 << 20;
 /** …and serves until it is this many times its build time old: builds take at most 1/5 of the time. */
 const BUILD_SHARE = 5;
 
@@ -27,6 +30,7 @@ interface Body {
   builtAt: number;
   /** Join plus gzip. */
   buildMs: number;
+  bytes: number;
 }
 
 export class MetricsBody {
@@ -56,7 +60,7 @@ export class MetricsBody {
     const last = this.last;
     let body: Body;
     if (last?.key === key) body = last;
-    else if (last && last.buildMs >= BACKGROUND_BUILD_MS) {
+    else if (last && last.bytes >= BACKGROUND_BUILD_BYTES) {
       if (!this.building && this.now() - last.builtAt >= last.buildMs * BUILD_SHARE) this.build(key, globalText).catch(() => {});
       body = last;
     } else body = await (this.building ?? this.build(key, globalText));
@@ -74,7 +78,7 @@ export class MetricsBody {
     this.building = gzip(this.scratch.subarray(0, size), { level: zlib.Z_BEST_SPEED })
       .then((gzipped) => {
         const end = this.now();
-        this.last = { key, plain, gzipped, builtAt: end, buildMs: end - started };
+        this.last = { key, plain, gzipped, builtAt: end, buildMs: end - started, bytes: size };
         return this.last;
       })
       .finally(() => {

@@ -114,19 +114,39 @@ describe('MetricsBody', () => {
     expect(Buffer.concat(await metrics.get({ gzipped: false })).toString()).not.toContain('dut="b"');
   });
 
-  it('builds an expensive body in the background, not more often than 1/5 of the time, serving the last meanwhile', async () => {
+  it('builds a large body in the background, not more often than 1/5 of the time, serving the last meanwhile', async () => {
     const store = new ResultsStore();
-    fill(store.dut('a'), 1);
-    // every reading of the clock is 10 ms later: a build (two readings) takes 10 ms, "expensive"
+    // over 1 MiB of text: 'a' and enough DUTs like it
+    for (let i = 0; i < 800; i++) fill(store.dut(i === 0 ? 'a' : `d${i}`), i);
+    // every reading of the clock is 10 ms later: a build (two readings) takes 10 ms
     let t = 0;
     const metrics = new MetricsBody(store, new Registry(), () => (t += 10));
-    const up = async () => /edgebench_dut_up\{dut="a"\} (\d)/.exec(Buffer.concat(await metrics.get({ gzipped: false })).toString())?.[1];
+    const text = async () => Buffer.concat(await metrics.get({ gzipped: false })).toString();
+    const up = async () => /edgebench_dut_up\{dut="a"\} (\d)/.exec(await text())?.[1];
+    expect((await text()).length).toBeGreaterThan(1 << 20);
     expect(await up()).toBe('1'); // the first body: built for this scrape, at t=20
     store.dut('a').up = false;
     expect(await up()).toBe('1'); // t=30: 10 ms old, less than 5 x 10 ms: no build
     t += 40;
     expect(await up()).toBe('1'); // t=80: 60 ms old: a build starts, this scrape gets the last body
     await vi.waitFor(async () => expect(await up()).toBe('0'));
+  });
+
+  it('shows a small lab every change at once, however slow the machine makes its builds', async () => {
+    const store = new ResultsStore();
+    fill(store.dut('a'), 1);
+    const metrics = new MetricsBody(
+      store,
+      new Registry(),
+      (() => {
+        let t = 0;
+        return () => (t += 1000); // a build "takes" a second
+      })(),
+    );
+    const up = async () => /edgebench_dut_up\{dut="a"\} (\d)/.exec(Buffer.concat(await metrics.get({ gzipped: false })).toString())?.[1];
+    expect(await up()).toBe('1');
+    store.dut('a').up = false;
+    expect(await up()).toBe('0');
   });
 
   it('follows the exporter’s own families without a DUT changing', async () => {
