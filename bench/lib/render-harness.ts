@@ -1,6 +1,6 @@
 // A child process for metrics-render.ts: DUTS copies of one DUT snapshot restored into edgebench's
 // ResultsStore (built modules from dist/), served on PORT at /metrics by the shipped app
-// (createApp + createMetrics, as `serve` does), without any SSH. CHURN DUTs per second change, as
+// (createApp, createMetrics and startHttpServer, as `serve` does), without any SSH. CHURN DUTs per second change, as
 // finished jobs would (a 500-DUT lab with 44-job rounds every 15 min: about 24/s).
 //
 //   node dist/bench/lib/render-harness.js SNAPSHOT.json DUTS PORT CHURN
@@ -20,8 +20,9 @@ const dist = (m: string) => import(`${repoRoot}dist/${m}`);
 const { ResultsStore } = (await dist('engine/results.js')) as { ResultsStore: new () => Store };
 const { restoreSnapshot } = (await dist('store/snapshot.js')) as { restoreSnapshot: (s: unknown, state: State) => State };
 const { createMetrics } = (await dist('metrics/registry.js')) as { createMetrics: (info: object) => Metrics };
-const { createApp } = (await dist('http/app.js')) as {
-  createApp: (o: object) => { listen(port: number, host: string, cb: () => void): void };
+const { createApp } = (await dist('http/app.js')) as { createApp: (o: object) => object };
+const { startHttpServer } = (await dist('http/http-server.js')) as {
+  startHttpServer: (routes: object, listen: { host: string; port: number }, web: undefined) => Promise<unknown>;
 };
 const { createLogger } = (await dist('log.js')) as { createLogger: (level: string) => unknown };
 
@@ -38,4 +39,9 @@ if (churn > 0) {
     store.dut(names[Math.floor(Math.random() * names.length)] as string).roundCompletedAt = Date.now();
   }, 1000 / churn);
 }
-createApp({ metrics, isReady: () => true, log: createLogger('warn') }).listen(Number(portArg), '127.0.0.1', () => console.log('ready'));
+await startHttpServer(
+  createApp({ metrics, isReady: () => true, log: createLogger('warn') }),
+  { host: '127.0.0.1', port: Number(portArg) },
+  undefined,
+);
+console.log('ready');

@@ -52,7 +52,6 @@ export async function runJob(job: Job, ctx: JobContext, state: DutResults, log: 
       family,
       labels,
       stats,
-      samples,
       repetitions: runs.length,
       rsdPercent: rsdPercentOf(samples.flat()),
       completedAt: endedAt,

@@ -4,12 +4,11 @@
 import type { FailureReason } from '../remote/errors.js';
 import type { Statistics } from './statistics.js';
 
+/** A series' last good result. Its raw values are in the journal, not here: /metrics needs none. */
 export interface JobResult {
   family: string;
-  labels: Record<string, string>;
+  labels: Readonly<Record<string, string>>;
   stats: Statistics;
-  /** Every raw value, per repetition (one per instance, or one), warm-up excluded. */
-  samples: number[][];
   repetitions: number;
   /** Relative standard deviation over all values, in percent. */
   rsdPercent: number;
@@ -35,6 +34,26 @@ export interface DutInfo {
 }
 
 let lastGeneration = 0;
+
+// One copy of each family name, label set and key for all DUTs: 500 DUTs restored from the journal
+// held one each (bench/RESULTS.md, RSS). They are few: families x modes x instances x netdevs.
+const strings = new Map<string, string>();
+const labelSets = new Map<string, Readonly<Record<string, string>>>();
+function intern(s: string): string {
+  const known = strings.get(s);
+  if (known !== undefined) return known;
+  strings.set(s, s);
+  return s;
+}
+function internLabels(labels: Readonly<Record<string, string>>): { key: string; labels: Readonly<Record<string, string>> } {
+  const key = intern(JSON.stringify(labels));
+  let shared = labelSets.get(key);
+  if (!shared) {
+    shared = Object.freeze(Object.fromEntries(Object.entries(labels).map(([k, v]) => [intern(k), intern(v)])));
+    labelSets.set(key, shared);
+  }
+  return { key, labels: shared };
+}
 
 /** A Map that reports every change, so that /metrics renders a DUT again only when it changed. */
 class WatchedMap<K, V> extends Map<K, V> {
@@ -103,14 +122,20 @@ export class DutResults {
   }
 
   publish(result: JobResult): void {
-    this.results.set(`${result.family}${JSON.stringify(result.labels)}`, result);
+    const family = intern(result.family);
+    const { key, labels } = internLabels(result.labels);
+    const { stats, repetitions, rsdPercent, completedAt } = result; // and nothing else (an old snapshot's samples)
+    this.results.set(intern(`${family}${key}`), { family, labels, stats, repetitions, rsdPercent, completedAt });
   }
 
   recordRun(status: RunStatus): void {
-    const key = `${status.benchmark}\0${status.mode}\0${status.netdev}`;
+    const key = intern(`${status.benchmark}\0${status.mode}\0${status.netdev}`);
     const previous = this.runs.get(key);
     this.runs.set(key, {
       ...status,
+      benchmark: intern(status.benchmark),
+      mode: intern(status.mode),
+      netdev: intern(status.netdev),
       lastSuccessAt: status.success ? status.lastSuccessAt : previous?.lastSuccessAt,
       repetitions: status.repetitions ?? previous?.repetitions,
     });

@@ -1,9 +1,11 @@
-// The HTTP face of the exporter: /metrics, the health endpoints Prometheus' own servers use, and
-// the endpoints that change something (reload, run a round now), which answer 403 unless enabled,
-// as Prometheus' --web.enable-lifecycle and --web.enable-admin-api do.
+// The HTTP face of the exporter: /metrics (metrics-route.ts, before express), the health endpoints
+// Prometheus' own servers use, and the endpoints that change something (reload, run a round now),
+// which answer 403 unless enabled, as Prometheus' --web.enable-lifecycle and --web.enable-admin-api do.
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import type { MetricsBody } from '../metrics/metrics-body.js';
+import type { HttpRoutes } from './http-server.js';
+import { isMetricsRequest, metricsRoute } from './metrics-route.js';
 
 export interface AppOptions {
   metrics: Pick<MetricsBody, 'get' | 'contentType'>;
@@ -19,23 +21,9 @@ const disabled = (flag: string) => (_req: Request, res: Response) => {
   res.status(403).type('text/plain').send(`this endpoint is disabled: start edgebench serve with ${flag}\n`);
 };
 
-export function createApp({ metrics, isReady, log, reload, runNow }: AppOptions) {
+export function createApp({ metrics, isReady, log, reload, runNow }: AppOptions): HttpRoutes {
   const app = express();
   app.disable('x-powered-by');
-  app.set('etag', false); // an ETag would hash all 11 MB of a 500-DUT /metrics at every scrape
-  app.get('/metrics', async (req, res) => {
-    // Prometheus asks for gzip: 0.5 MB instead of 11 MB at 500 DUTs
-    const gzipped = req.acceptsEncodings('gzip', 'identity') === 'gzip';
-    const chunks = await metrics.get({ gzipped });
-    res.type(metrics.contentType).vary('Accept-Encoding');
-    if (gzipped) res.set('Content-Encoding', 'gzip');
-    res.set('Content-Length', String(chunks.reduce((n, c) => n + c.length, 0)));
-    // written as they are (thousands of small buffers at 500 DUTs), gathered by cork into few packets
-    res.cork();
-    for (const chunk of chunks) res.write(chunk);
-    res.uncork();
-    res.end();
-  });
   app.get('/-/healthy', (_req, res) => {
     res.type('text/plain').send('edgebench is Healthy.\n');
   });
@@ -74,7 +62,7 @@ export function createApp({ metrics, isReady, log, reload, runNow }: AppOptions)
     log.error({ err: err.message }, 'HTTP handler failed');
     res.status(500).type('text/plain').send('internal error\n');
   });
-  return app;
+  return { app, direct: { matches: isMetricsRequest, handle: metricsRoute(metrics, log) } };
 }
 
 /** Splits "host:port", ":port" or "[v6]:port" for net.Server.listen. */

@@ -4,15 +4,16 @@
 // computation: 50 scrapers with the right password cost one bcrypt. Failures are never remembered.
 // Nothing here logs: neither passwords nor Authorization headers must reach a log.
 import { createHash } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import bcrypt from 'bcryptjs';
-import type { NextFunction, Request, Response } from 'express';
 
 /** An unknown user is checked against this, so it costs as much as a wrong password (no user enumeration by timing). */
 const decoyHash = '$2b$10$SefyHtpB2YW2Xp6OZeW1SuMZFweNBTZiazSzEiwhqL0G1Jjhgq1cG';
 const maxRemembered = 1000;
 
 export interface BasicAuth {
-  middleware: (req: Request, res: Response, next: NextFunction) => void;
+  /** Calls next() for a request with valid credentials (or when there are no users), answers 401 otherwise. */
+  gate: (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void;
   /** Swaps the users (web config reloaded); forgets every remembered success. */
   setUsers(users: ReadonlyMap<string, string>): void;
 }
@@ -26,8 +27,8 @@ export function parseBasicAuth(header: string | undefined): { user: string; pass
   return colon < 0 ? undefined : { user: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
 }
 
-function deny(res: Response): void {
-  res.status(401).set('WWW-Authenticate', 'Basic').type('text/plain').send('Unauthorized\n');
+function deny(res: ServerResponse): void {
+  res.writeHead(401, { 'WWW-Authenticate': 'Basic', 'Content-Type': 'text/plain; charset=utf-8' }).end('Unauthorized\n');
 }
 
 export function basicAuth(initial: ReadonlyMap<string, string>): BasicAuth {
@@ -65,7 +66,7 @@ export function basicAuth(initial: ReadonlyMap<string, string>): BasicAuth {
   };
 
   return {
-    middleware(req, res, next) {
+    gate(req, res, next) {
       if (users.size === 0) return next();
       const credentials = parseBasicAuth(req.headers.authorization);
       if (!credentials) return deny(res);

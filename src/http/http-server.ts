@@ -1,14 +1,15 @@
-// Serves an express app over HTTP, or HTTPS when the web config has a tls_server_config, with the
-// web config's headers and basic auth in front of every route. Whatever the app does, answers stay
-// plain: express's default pages (with stack traces outside production) never answer.
+// Serves an express app (and direct routes before it) over HTTP, or HTTPS when the web config has a
+// tls_server_config, with the web config's headers and basic auth in front of every route. Whatever
+// the app does, answers stay plain: express's default pages (with stack traces outside production)
+// never answer.
 // reload() applies a re-read web config to the running server (the toolkit re-reads it on every
 // request; edgebench re-reads it when told to).
-import { createServer as createHttpServer, type Server, STATUS_CODES } from 'node:http';
+import { createServer as createHttpServer, type IncomingMessage, type RequestListener, type Server, STATUS_CODES } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { TLSSocket, Server as TlsServer } from 'node:tls';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { Logger } from '../log.js';
-import { basicAuth } from './basic-auth.js';
+import { type BasicAuth, basicAuth } from './basic-auth.js';
 import type { ClientAuthType, WebConfig } from './web-config.js';
 
 export type WebServer = Server & {
@@ -28,19 +29,22 @@ function enforceClientAuth(socket: TLSSocket, clientAuth: ClientAuthType): void 
   if (clientAuth === 'VerifyClientCertIfGiven' && hasCert && !socket.authorized) socket.destroy();
 }
 
-function frontApp(app: RequestHandler, state: State, auth: RequestHandler, log: Logger | undefined) {
-  const front = express();
-  front.disable('x-powered-by');
-  front.use((_req, res, next) => {
-    res.set(state.headers);
-    next();
-  });
-  front.use(auth);
-  front.use(app);
-  front.use((_req, res) => {
+/** What the server answers: an express app, and routes answered before it (see metrics-route.ts). */
+export interface HttpRoutes {
+  app: RequestHandler;
+  /** A hot path that skips express: its per-request objects cost more than the answer. */
+  direct?: { matches(req: IncomingMessage): boolean; handle: RequestListener };
+}
+
+/** The app, with plain answers for unknown paths and for whatever it throws. */
+function plainApp(app: RequestHandler, log: Logger | undefined) {
+  const plain = express();
+  plain.disable('x-powered-by');
+  plain.use(app);
+  plain.use((_req, res) => {
     res.status(404).type('text/plain').send('Not Found\n');
   });
-  front.use((err: Error & { status?: number; statusCode?: number }, req: Request, res: Response, _next: NextFunction) => {
+  plain.use((err: Error & { status?: number; statusCode?: number }, req: Request, res: Response, _next: NextFunction) => {
     const status = err.status ?? err.statusCode ?? 500;
     const answer = status >= 400 && status < 500 ? status : 500;
     if (answer === 500) log?.error({ err: err.message, path: req.path }, 'HTTP handler failed');
@@ -50,19 +54,34 @@ function frontApp(app: RequestHandler, state: State, auth: RequestHandler, log: 
     }
     res.status(answer).type('text/plain').send(`${STATUS_CODES[answer]}\n`);
   });
-  return front;
+  return plain;
+}
+
+/** The web config's headers and basic auth in front of every route, direct or not. */
+function front(routes: HttpRoutes, state: State, gate: BasicAuth['gate'], log: Logger | undefined): RequestListener {
+  const app = plainApp(routes.app, log);
+  return (req, res) => {
+    for (const [name, value] of Object.entries(state.headers)) res.setHeader(name, value);
+    gate(req, res, (err) => {
+      if (err !== undefined) {
+        log?.error({ err: err instanceof Error ? err.message : String(err) }, 'basic auth check failed');
+        res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' }).end('Internal Server Error\n');
+      } else if (routes.direct?.matches(req)) routes.direct.handle(req, res);
+      else app(req, res);
+    });
+  };
 }
 
 /** Listens on host (all addresses by default) and port; resolves once listening. */
 export async function startHttpServer(
-  app: RequestHandler,
+  routes: HttpRoutes,
   listen: { host?: string; port: number },
   web: WebConfig | undefined,
   log?: Logger,
 ): Promise<WebServer> {
   const state: State = { headers: web?.headers ?? {}, clientAuth: web?.tls?.clientAuth ?? 'NoClientCert' };
   const auth = basicAuth(web?.users ?? new Map());
-  const handler = frontApp(app, state, auth.middleware, log);
+  const handler = front(routes, state, auth.gate, log);
   const tlsOn = web?.tls !== undefined;
   const server = web?.tls ? createHttpsServer(web.tls.options, handler) : createHttpServer(handler);
   if (web?.tls) {

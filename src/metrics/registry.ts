@@ -23,7 +23,11 @@ const seconds = (ms: number) => ms / 1000;
 
 /** /metrics of `serve`: every family of the metric contract. */
 export function createMetrics(info: ExporterInfo): MetricsBody {
-  return new MetricsBody(info.store, exporterRegistry(info));
+  const { reload, journalWriteErrors } = info;
+  return new MetricsBody(info.store, {
+    registry: exporterRegistry(info),
+    state: () => `${reload.successful} ${reload.lastSuccessAt} ${journalWriteErrors?.()}`,
+  });
 }
 
 function exporterRegistry({ version, reload, journalWriteErrors }: ExporterInfo): Registry {

@@ -50,7 +50,8 @@ export function startDutProcess(
     exited,
     async interrupt() {
       if (!interruptible) throw new Error('startDutProcess: interrupt() needs { interruptible: true }');
-      await ctx.exec(`kill -INT "$(cat ${pidFile})"`, { timeoutMs: 10_000, signal: ctx.signal });
+      // builtins only: no `cat` beside the process it interrupts
+      await ctx.exec(`read -r pid <${pidFile} && kill -INT "$pid"`, { timeoutMs: 10_000, signal: ctx.signal });
       return exited;
     },
     async kill() {

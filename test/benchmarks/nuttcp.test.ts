@@ -330,7 +330,7 @@ describe('nuttcp jobs', () => {
       );
       expect(ctx.dutCommands[1]).toMatch(/^lxc-attach -P \/srv\/lxc -n veth0 .* nuttcp -S --nofork -P5000; rc=/);
       const pidFile = /& echo \$! >(\S+);/.exec(ctx.dutCommands[0] ?? '')?.[1];
-      expect(ctx.dutCommands.at(-1)).toBe(`kill -INT "$(cat ${pidFile})"`);
+      expect(ctx.dutCommands.at(-1)).toBe(`read -r pid <${pidFile} && kill -INT "$pid"`);
       expect(dut.processes.map((p) => [p.interrupted, p.killed])).toEqual([
         [true, true],
         [false, true],

@@ -54,11 +54,17 @@ describe('runJob', () => {
       ['edgebench_nuttcp_goodput_bytes_per_second', 105],
       [PERF, 20],
     ]);
-    const published = [...state.results.values()];
-    expect(published.map((r) => [r.family, r.labels.direction, r.samples, r.repetitions])).toEqual([
-      ['edgebench_nuttcp_goodput_bytes_per_second', 'transmit', [[100], [110]], 2],
-      [PERF, 'transmit', [[10], [30]], 2],
+    // the raw values go to the journal (the outcome); /metrics keeps the statistics only
+    expect(outcome.series.map((s) => s.samples)).toEqual([
+      [[100], [110]],
+      [[10], [30]],
     ]);
+    const published = [...state.results.values()];
+    expect(published.map((r) => [r.family, r.labels.direction, r.stats.mean, r.repetitions])).toEqual([
+      ['edgebench_nuttcp_goodput_bytes_per_second', 'transmit', 105, 2],
+      [PERF, 'transmit', 20, 2],
+    ]);
+    expect(published.every((r) => !('samples' in r))).toBe(true);
     expect(state.runsTotal.get('nuttcp')).toBe(1);
   });
 

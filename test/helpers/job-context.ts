@@ -65,7 +65,7 @@ export interface FakeDut {
 /** A process of startDutProcess: with its pid file (interruptible) or without (a server). */
 const BACKGROUND = / & echo \$! >(\/tmp\/edgebench-\S+\.pid); wait \$!;|; rc=\$\?; \[ "\$rc" -eq 0 \]/;
 const REMOVE_PID_FILE = /^rm -f \/tmp\/edgebench-\S+\.pid$/;
-const INTERRUPT = /^kill -INT "\$\(cat (\/tmp\/edgebench-\S+\.pid)\)"$/;
+const INTERRUPT = /^read -r pid <(\/tmp\/edgebench-\S+\.pid) && kill -INT "\$pid"$/;
 const never = new Promise<never>(() => {});
 
 /**

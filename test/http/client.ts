@@ -104,7 +104,11 @@ export function curl(args: string[]): Promise<{ status: number; body: string }> 
 export function metricsApp() {
   const registry = new Registry();
   new Gauge({ name: 'edgebench_test_up', help: 'test', registers: [registry] }).set(1);
-  return createApp({ metrics: new MetricsBody(new ResultsStore(), registry), isReady: () => true, log: pino({ level: 'silent' }) });
+  return createApp({
+    metrics: new MetricsBody(new ResultsStore(), { registry, state: () => '' }),
+    isReady: () => true,
+    log: pino({ level: 'silent' }),
+  });
 }
 
 export interface Running {

@@ -276,7 +276,7 @@ describe('no stack trace in any answer', () => {
     const logged: string[] = [];
     const log = pino({ level: 'debug' }, { write: (line: string) => logged.push(line) });
     const web = webConfig({ ...(withTls ? { tls_server_config: tls() } : {}), basic_auth_users: { alice: aliceHash } });
-    const s = await serve(web, carelessApp(), log);
+    const s = await serve(web, { app: carelessApp() }, log);
     try {
       const answers = [];
       for (const [path, o] of requests) {

@@ -114,30 +114,39 @@ describe('MetricsBody', () => {
     expect(Buffer.concat(await metrics.get({ gzipped: false })).toString()).not.toContain('dut="b"');
   });
 
-  it('builds a large body in the background, not more often than 1/5 of the time, serving the last meanwhile', async () => {
-    const store = new ResultsStore();
-    // over 1 MiB of text: 'a' and enough DUTs like it
-    for (let i = 0; i < 800; i++) fill(store.dut(i === 0 ? 'a' : `d${i}`), i);
-    // every reading of the clock is 10 ms later: a build (two readings) takes 10 ms
-    let t = 0;
-    const metrics = new MetricsBody(store, new Registry(), () => (t += 10));
-    const text = async () => Buffer.concat(await metrics.get({ gzipped: false })).toString();
-    const up = async () => /edgebench_dut_up\{dut="a"\} (\d)/.exec(await text())?.[1];
-    expect((await text()).length).toBeGreaterThan(1 << 20);
-    expect(await up()).toBe('1'); // the first body: built for this scrape, at t=20
-    store.dut('a').up = false;
-    expect(await up()).toBe('1'); // t=30: 10 ms old, less than 5 x 10 ms: no build
-    t += 40;
-    expect(await up()).toBe('1'); // t=80: 60 ms old: a build starts, this scrape gets the last body
-    await vi.waitFor(async () => expect(await up()).toBe('0'));
-  });
+  it.each([
+    // [a build's duration, an age that is too young, one that is old enough]
+    [400, 1600, 2100], // builds take at most 1/5 of the time: 5 x 400 ms
+    [10, 490, 1090], // and come at most once a second
+  ])(
+    'builds a large body in the background, serving the last meanwhile (build %i ms: none at %i ms, one at %i ms)',
+    async (step, young, old) => {
+      const store = new ResultsStore();
+      // over 1 MiB of text: 'a' and enough DUTs like it
+      for (let i = 0; i < 800; i++) fill(store.dut(i === 0 ? 'a' : `d${i}`), i);
+      // every reading of the clock is `step` ms later: a build (two readings) takes `step` ms
+      let t = 0;
+      const metrics = new MetricsBody(store, { registry: new Registry(), state: () => '' }, () => (t += step));
+      const text = async () => Buffer.concat(await metrics.get({ gzipped: false })).toString();
+      const up = async () => /edgebench_dut_up\{dut="a"\} (\d)/.exec(await text())?.[1];
+      expect((await text()).length).toBeGreaterThan(1 << 20);
+      expect(await up()).toBe('1'); // the first body: built for this scrape, done at t = 2 x step
+      store.dut('a').up = false;
+      t = 2 * step + young - step; // the scrape's reading of the clock adds a step
+      expect(await up()).toBe('1'); // too young: no build…
+      await new Promise((resolve) => setTimeout(resolve, 300)); // …which would be done by now
+      t = 2 * step + old - step;
+      expect(await up()).toBe('1'); // old enough: a build starts, this scrape gets the last body
+      await vi.waitFor(async () => expect(await up()).toBe('0'));
+    },
+  );
 
   it('shows a small lab every change at once, however slow the machine makes its builds', async () => {
     const store = new ResultsStore();
     fill(store.dut('a'), 1);
     const metrics = new MetricsBody(
       store,
-      new Registry(),
+      { registry: new Registry(), state: () => '' },
       (() => {
         let t = 0;
         return () => (t += 1000); // a build "takes" a second
