@@ -4,7 +4,7 @@
 // joined, and gzipped once) is built when anything changed. A small body is built for the scrape
 // that finds the change, so a small lab's scrape sees every change before it. A large one (tens of
 // DUTs and more) is built in the background while scrapes get the last one, and not more often
-// than its cost allows: /metrics stays fast however often results change.
+// than its size allows: /metrics stays fast however often results change.
 import type { Registry } from 'prom-client';
 import type { DutResults, ResultsStore } from '../engine/results.js';
 import { dutFamilies } from './dut-families.js';
@@ -17,14 +17,16 @@ const headers = dutFamilies.map((f) => Buffer.from(f.header));
  * a loaded machine makes any build slow, and a small lab must see every change at once.
  */
 const BACKGROUND_BUILD_BYTES = 1 << 20;
-/** …and serves until it is this many times its build time old: builds take at most 1/5 of the time… */
-const BUILD_SHARE = 5;
 /**
- * …and at least this old: a scrape then sees a large lab at most about a second late, far inside any
- * scrape interval, and every build's garbage (new buffers, zlib's state and output) comes once a
- * second, not five times (bench/RESULTS.md: RSS under churn).
+ * …once the last one is this old: a second, and a second per 2.5 MB of text (4.6 s at 500 DUTs).
+ * A scrape then sees a large lab a few seconds late at most, far inside any scrape interval;
+ * building (mostly gzip, about 4 ms per MB here) takes about 1% of a core; and even a lab whose
+ * every DUT changes makes at most 2.5 MB/s of garbage (re-rendered DUTs, gzip output), which V8
+ * frees late (bench/RESULTS.md, RSS). By size, not by measured build time: with hundreds of SSH
+ * sessions busy, a build's wall time is mostly waiting, and a rule on it held a 500-DUT body back
+ * for tens of seconds.
  */
-const MIN_BACKGROUND_AGE_MS = 1000;
+export const minBackgroundAgeMs = (bytes: number) => Math.max(1000, bytes / 2_500);
 /** Rendering runs on the event loop at most this long before scrapes get their turn. */
 const RENDER_SLICE_MS = 2;
 
@@ -41,8 +43,6 @@ interface Body {
   plain: readonly Buffer[];
   gzipped: Buffer;
   builtAt: number;
-  /** Join plus gzip. */
-  buildMs: number;
   bytes: number;
 }
 
@@ -74,8 +74,7 @@ export class MetricsBody {
     let body: Body;
     if (last?.key === key) body = last;
     else if (last && last.bytes >= BACKGROUND_BUILD_BYTES) {
-      if (!this.building && this.now() - last.builtAt >= Math.max(last.buildMs * BUILD_SHARE, MIN_BACKGROUND_AGE_MS))
-        this.build(key, global.text, true).catch(() => {});
+      if (!this.building && this.now() - last.builtAt >= minBackgroundAgeMs(last.bytes)) this.build(key, global.text, true).catch(() => {});
       body = last;
     } else {
       body = await (this.building ?? this.build(key, global.text));
@@ -96,13 +95,11 @@ export class MetricsBody {
   private build(key: string, globalText: string, later = false): Promise<Body> {
     this.building = (async () => {
       if (later) await new Promise((resolve) => setImmediate(resolve));
-      const started = this.now();
       const plain = await this.parts(globalText);
       // deflated on libuv's thread pool, once per body, however many scrapers ask
       const gzipped = await gzipParts(plain, this.batch);
-      const end = this.now();
       const bytes = plain.reduce((n, b) => n + b.length, 0);
-      this.last = { key, plain, gzipped, builtAt: end, buildMs: end - started, bytes };
+      this.last = { key, plain, gzipped, builtAt: this.now(), bytes };
       return this.last;
     })().finally(() => {
       this.building = undefined;
@@ -139,10 +136,21 @@ export class MetricsBody {
   private families(dut: string, state: DutResults): Buffer[] {
     const cached = this.rendered.get(state);
     if (cached?.generation === state.generation) return cached.families;
-    const families = dutFamilies.map((f) => {
+    const texts = dutFamilies.map((f) => {
       const lines: string[] = [];
       f.render(dut, state, lines);
-      return Buffer.from(lines.join(''));
+      return lines.join('');
+    });
+    // one buffer per DUT, each family a view of it: it dies whole when the DUT changes, where
+    // Buffer.from per family filled 8 KB pool slabs shared with other DUTs, which a single live
+    // family kept alive
+    const all = Buffer.from(texts.join(''));
+    let at = 0;
+    const families = texts.map((text) => {
+      const end = at + Buffer.byteLength(text);
+      const view = all.subarray(at, end);
+      at = end;
+      return view;
     });
     this.rendered.set(state, { generation: state.generation, families });
     return families;

@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type DutResults, ResultsStore } from '../../src/engine/results.js';
 import { createApp } from '../../src/http/app.js';
 import { dutFamilies } from '../../src/metrics/dut-families.js';
-import { MetricsBody } from '../../src/metrics/metrics-body.js';
+import { MetricsBody, minBackgroundAgeMs } from '../../src/metrics/metrics-body.js';
 import { createMetrics } from '../../src/metrics/registry.js';
 import { parseExposition, seriesValue } from '../helpers/exposition.js';
 import { curl, request, serve, stop } from '../http/client.js';
@@ -115,31 +115,29 @@ describe('MetricsBody', () => {
   });
 
   it.each([
-    // [a build's duration, an age that is too young, one that is old enough]
-    [400, 1600, 2100], // builds take at most 1/5 of the time: 5 x 400 ms
-    [10, 490, 1090], // and come at most once a second
-  ])(
-    'builds a large body in the background, serving the last meanwhile (build %i ms: none at %i ms, one at %i ms)',
-    async (step, young, old) => {
-      const store = new ResultsStore();
-      // over 1 MiB of text: 'a' and enough DUTs like it
-      for (let i = 0; i < 800; i++) fill(store.dut(i === 0 ? 'a' : `d${i}`), i);
-      // every reading of the clock is `step` ms later: a build (two readings) takes `step` ms
-      let t = 0;
-      const metrics = new MetricsBody(store, { registry: new Registry(), state: () => '' }, () => (t += step));
-      const text = async () => Buffer.concat(await metrics.get({ gzipped: false })).toString();
-      const up = async () => /edgebench_dut_up\{dut="a"\} (\d)/.exec(await text())?.[1];
-      expect((await text()).length).toBeGreaterThan(1 << 20);
-      expect(await up()).toBe('1'); // the first body: built for this scrape, done at t = 2 x step
-      store.dut('a').up = false;
-      t = 2 * step + young - step; // the scrape's reading of the clock adds a step
-      expect(await up()).toBe('1'); // too young: no build…
-      await new Promise((resolve) => setTimeout(resolve, 300)); // …which would be done by now
-      t = 2 * step + old - step;
-      expect(await up()).toBe('1'); // old enough: a build starts, this scrape gets the last body
-      await vi.waitFor(async () => expect(await up()).toBe('0'));
-    },
-  );
+    [800, 'once a second'],
+    [3000, 'once per second and 2.5 MB'],
+  ])('builds a large body in the background, serving the last meanwhile (%i DUTs: %s)', async (duts) => {
+    const store = new ResultsStore();
+    // over 1 MiB of text: 'a' and enough DUTs like it
+    for (let i = 0; i < duts; i++) fill(store.dut(i === 0 ? 'a' : `d${i}`), i);
+    let t = 0;
+    const metrics = new MetricsBody(store, { registry: new Registry(), state: () => '' }, () => t);
+    const text = async () => Buffer.concat(await metrics.get({ gzipped: false })).toString();
+    const up = async () => /edgebench_dut_up\{dut="a"\} (\d)/.exec(await text())?.[1];
+    const bytes = (await text()).length; // the first body: built for this scrape, at t = 0
+    expect(bytes).toBeGreaterThan(1 << 20);
+    const age = minBackgroundAgeMs(bytes);
+    expect(age).toBe(Math.max(1000, bytes / 2500));
+    if (duts > 800) expect(age).toBeGreaterThan(1000);
+    store.dut('a').up = false;
+    t = age - 1;
+    expect(await up()).toBe('1'); // too young: no build…
+    await new Promise((resolve) => setTimeout(resolve, 300)); // …which would be done by now
+    t = age;
+    expect(await up()).toBe('1'); // old enough: a build starts, this scrape gets the last body
+    await vi.waitFor(async () => expect(await up()).toBe('0'), { timeout: 5000 });
+  });
 
   it('shows a small lab every change at once, however slow the machine makes its builds', async () => {
     const store = new ResultsStore();
@@ -149,7 +147,7 @@ describe('MetricsBody', () => {
       { registry: new Registry(), state: () => '' },
       (() => {
         let t = 0;
-        return () => (t += 1000); // a build "takes" a second
+        return () => (t += 1000); // every reading a second later: each body looks a second old
       })(),
     );
     const up = async () => /edgebench_dut_up\{dut="a"\} (\d)/.exec(Buffer.concat(await metrics.get({ gzipped: false })).toString())?.[1];
