@@ -7,7 +7,7 @@ import accepts from 'accepts';
 import type { Logger } from 'pino';
 import type { MetricsBody } from '../metrics/metrics-body.js';
 
-export const METRICS_PATH = '/metrics';
+const METRICS_PATH = '/metrics';
 
 /** GET or HEAD of /metrics (a query string is ignored, as Go's exporters do). */
 export function isMetricsRequest(req: IncomingMessage): boolean {
