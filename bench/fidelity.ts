@@ -72,7 +72,7 @@ function netperfCase(netdev: Netdev): Case {
       const { where, address } = endpoint(lab, netdev);
       const client = ['netperf', '-H', address, '-p', '12865', '-t', 'TCP_RR', '-l', `${NETPERF_S}`, '-P', '0'];
       client.push('--', '-r', '100,200', '-k', SELECTORS);
-      return parseDirect.netperf(await withServer(lab, where, ['netserver', '-D', '-p', '12865'], 12865, client));
+      return parseDirect.netperf(await withServer(lab, where, ['netserver', '-D', '-f', '-p', '12865'], 12865, client));
     },
   };
 }

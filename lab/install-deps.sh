@@ -6,6 +6,8 @@ set -euo pipefail
 packages=(
   # the lab: namespaces, bridge, shaping, LXC, OpenWrt's SSH server and shell
   iproute2 lxc dropbear-bin busybox openssh-client procps psmisc
+  # bench/footprint.ts: every program the DUT executes, by strace
+  strace
   # benchmark tools, on the DUT side (the lab's DUTs share this host's /usr) and the TM side
   sysbench iperf3 nuttcp netperf lmbench hpcc linux-perf
   # promtool, the real Prometheus and Alertmanager for the tests; docker-compose only checks the

@@ -56,6 +56,16 @@ function classify(comm: string, marked: boolean): ProcClass {
   return marked ? 'helper' : 'unmarked';
 }
 
+/** What a program the DUT executed is to edgebench, from its path (strace's execve). */
+export function execClass(path: string): Exclude<ProcClass, 'ssh session' | 'unmarked'> {
+  const name = path.split('/').at(-1) ?? path;
+  if (TOOLS.has(name) || name.startsWith('stream') || name.startsWith('orted') || name.startsWith('prted')) return 'tool';
+  // lxc-attach runs itself again from a memfd
+  if (name === 'lxc-attach' || path.startsWith('/proc/self/fd/') || path.startsWith('/dev/fd/')) return 'lxc-attach';
+  if (SHELLS.has(name) || name === 'env') return 'shell';
+  return 'helper';
+}
+
 /** Live (non-zombie) processes in these network namespaces. */
 export function processesIn(namespaces: ReadonlySet<string>): Proc[] {
   const out: Proc[] = [];

@@ -1,16 +1,18 @@
 // Linpack, the paper's Fig. 3: the rate of solving a dense N x N system (N = 1000), in FLOP/s per instance.
 // A DUT may have hpcc (HPL inside, Debian's package), a standalone HPL (xhpl), or the classic linpack C program.
 // k instances: k processes natively, or one in each of k pool containers.
+import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
 import { duration, mode, positiveInt, repetitions, toolPath } from '../config/fields.js';
 import type { DutConfig } from '../config/schema.js';
 import { JobError } from '../remote/errors.js';
+import type { ExecContext } from '../remote/exec-context.js';
 import { runParallel } from '../remote/parallel.js';
 import { shellQuote } from '../remote/shell-quote.js';
 import { parsed } from '../remote/tool-failure.js';
-import { instanceJobs, poolIssues } from './instances.js';
+import { instanceContexts, instanceJobs, poolIssues } from './instances.js';
 import { jobBase } from './job-base.js';
-import type { Benchmark, Job } from './types.js';
+import type { Benchmark, Job, WorkDir } from './types.js';
 
 export type LinpackTool = 'hpcc' | 'hpl' | 'linpack';
 
@@ -247,27 +249,36 @@ const family = {
 
 const DEFAULT_PATHS: Record<LinpackTool, string> = { hpcc: 'hpcc', hpl: 'xhpl', linpack: 'linpack' };
 
+const INPUT: Record<Exclude<LinpackTool, 'linpack'>, string> = { hpcc: 'hpccinf.txt', hpl: 'HPL.dat' };
+
 /**
- * One instance, as a busybox-sh script: hpcc and xhpl read their input from, and hpcc writes its
- * output (appending) to, the working directory, so each instance gets a fresh one. stderr is kept:
- * HPL reports an unusable input file only there, and then runs its own defaults.
+ * One instance, as a busybox-sh script: hpcc and xhpl read their input from the working directory
+ * (the round's, one per instance), and hpcc appends its output to hpccoutf.txt there, which is
+ * emptied before and printed after with builtins (xhpl prints to stdout: the input says so).
+ * stderr is kept: HPL reports an unusable input file only there, and then runs its own defaults.
  */
-export function instanceScript(p: Params): string {
+export function instanceScript(p: Params, dir?: string): string {
   const tool = p.path ?? DEFAULT_PATHS[p.tool];
   if (p.tool === 'linpack') return `${shellQuote(tool)} 2>&1`;
+  if (dir === undefined) throw new Error(`instanceScript: ${p.tool} needs a working directory`);
   const launch = p.mpirun === false ? shellQuote(tool) : `${shellQuote(p.mpirun)} -np 1 ${shellQuote(tool)}`;
-  const [input, output] = p.tool === 'hpcc' ? ['hpccinf.txt', 'hpccoutf.txt'] : ['HPL.dat', 'HPL.out'];
+  const hpcc = p.tool === 'hpcc';
   return [
-    'd=$(mktemp -d /tmp/edgebench-linpack.XXXXXX) || exit 125',
-    'cd "$d" || exit 125',
-    `printf '%s' ${shellQuote(hpccInput(p.n, Math.min(p.block_size, p.n)))} >${input}`,
+    `cd ${shellQuote(dir)} || exit 125`,
+    ...(hpcc ? [': >hpccoutf.txt'] : []),
     // Open MPI refuses to run as root without these; other MPIs ignore them
     `OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 ${launch} 2>&1`,
     'rc=$?',
-    `cat ${output} 2>/dev/null`,
-    'cd / && rm -rf "$d"',
+    ...(hpcc ? [`while IFS= read -r l || [ -n "$l" ]; do printf '%s\\n' "$l"; done <hpccoutf.txt`] : []),
     'exit $rc',
   ].join('\n');
+}
+
+/** The working directories of k instances in these contexts: one each, with the input file. */
+export function workDirsOf(p: Params, where: readonly ExecContext[]): WorkDir[] {
+  if (p.tool === 'linpack') return [];
+  const files = { [INPUT[p.tool]]: hpccInput(p.n, Math.min(p.block_size, p.n)) };
+  return where.map((w, i) => ({ where: w, slot: where.slice(0, i).filter((o) => isDeepStrictEqual(o, w)).length, files }));
 }
 
 function flopsOf(p: Params, where: string, output: string): number {
@@ -283,12 +294,14 @@ function flopsOf(p: Params, where: string, output: string): number {
 }
 
 function plan(p: Params, dut: DutConfig, defaults: Pick<Job, 'repetitions'>): Job[] {
-  const argv = ['sh', '-c', instanceScript(p)];
   const tool = p.path ?? DEFAULT_PATHS[p.tool];
   const base = jobBase('linpack', family, p, defaults);
-  return instanceJobs(base, p.modes, p.instances, dut, async (ctx, where) => ({
-    values: (await runParallel(ctx, where, argv, p.timeout, tool)).map((run) => flopsOf(p, run.where, run.output)),
-  }));
+  const jobs = instanceJobs(base, p.modes, p.instances, dut, async (ctx, where) => {
+    const dirs = workDirsOf(p, where).map((d) => ctx.workDir(d));
+    const argv = (i: number) => ['sh', '-c', instanceScript(p, dirs[i])];
+    return { values: (await runParallel(ctx, where, argv, p.timeout, tool)).map((run) => flopsOf(p, run.where, run.output)) };
+  });
+  return jobs.map((job) => ({ ...job, workDirs: workDirsOf(p, instanceContexts(job.mode, Number(job.labels.instances), dut)) }));
 }
 
 export const linpack: Benchmark<Params> = {

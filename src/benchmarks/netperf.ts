@@ -120,7 +120,8 @@ const family = {
 const SELECTORS = 'THROUGHPUT,THROUGHPUT_UNITS,TRANSACTION_RATE,PROTOCOL,DIRECTION,REQUEST_SIZE,RESPONSE_SIZE,ELAPSED_TIME';
 
 async function runOnce(ctx: JobContext, p: Params, ep: Endpoint, proto: 'tcp' | 'udp'): Promise<Repetition> {
-  const server = await startDutServer(ctx, ep.where, [p.path, '-D', '-p', String(p.port)], p.port, p.timeout);
+  // -f: netserver serves each test itself, not in a child per test, so stopping it is one kill
+  const server = await startDutServer(ctx, ep.where, [p.path, '-D', '-f', '-p', String(p.port)], p.port, p.timeout);
   try {
     const test = proto === 'tcp' ? 'TCP_RR' : 'UDP_RR';
     const argv = [p.client_path, '-H', ep.address, '-p', String(p.port), '-t', test, '-l', String(toolSeconds(p.duration)), '-P', '0'];

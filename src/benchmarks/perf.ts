@@ -18,7 +18,7 @@
 // the ssh session (no pty) sends it nothing: it goes on counting. `--timeout MS` or `-- sleep S` end it
 // on their own with status 0.
 
-import { startDutProcess } from '../remote/dut-process.js';
+import { startDutProcess, toolOutput } from '../remote/dut-process.js';
 import { JobError } from '../remote/errors.js';
 import { native, onDut } from '../remote/exec-context.js';
 import { parsed, toolFailure } from '../remote/tool-failure.js';
@@ -150,13 +150,13 @@ export interface PerfRun {
  */
 export function startPerf(ctx: JobContext, path: string, timeoutMs: number): PerfRun {
   const argv = [path, 'stat', '-a', '-x,', '-e', EVENTS.map((e) => e.event).join(','), '--timeout', String(timeoutMs)];
-  const proc = startDutProcess(ctx, native, argv, timeoutMs + 10_000, { interruptible: true });
+  const proc = startDutProcess(ctx, native, argv, timeoutMs + 10_000);
   const where = onDut(ctx.dut, native);
   return {
     async counts() {
       // a perf that already ended (missing, unknown event) is reported with its own output here
       const res = await proc.interrupt();
-      const output = `${res.stdout}${res.stderr}`;
+      const output = toolOutput(res);
       // SIGINT makes perf print its counts and re-raise the signal: 130 is its normal end here
       if (res.exitCode !== 130 && res.exitCode !== 0) throw toolFailure(path, where, res.exitCode, output);
       const sample = parsed('perf', where, output, parsePerfStat);

@@ -2,6 +2,7 @@
 import type { z } from 'zod';
 import type { Mode, Repetitions } from '../config/fields.js';
 import type { DutConfig } from '../config/schema.js';
+import type { ExecContext } from '../remote/exec-context.js';
 import type { LocalExec } from '../remote/local-exec.js';
 import type { ExecOptions, ExecResult } from '../remote/ssh-connection.js';
 
@@ -17,6 +18,18 @@ export interface JobContext {
   signal: AbortSignal;
   /** Records whether the DUT's kernel counts a perf event (edgebench_perf_supported). */
   perfSupported(event: string, supported: boolean): void;
+  /** The path of a working directory the round made for a job (Job.workDirs); a JobError if it could not. */
+  workDir(dir: WorkDir): string;
+}
+
+/**
+ * A private directory on the DUT, with files a tool reads from its current directory. `slot`
+ * tells apart the directories of instances in the same context (k native instances).
+ */
+export interface WorkDir {
+  where: ExecContext;
+  slot: number;
+  files: Readonly<Record<string, string>>;
 }
 
 export interface ResultFamily {
@@ -53,6 +66,8 @@ export interface Job {
   timeoutMs: number;
   /** Where the job's traffic goes from the test machine: jobs crossing the same TM link never overlap. */
   trafficTo?: string;
+  /** Working directories its instances need: made before the round's first job, removed after its last. */
+  workDirs?: readonly WorkDir[];
   runOnce(ctx: JobContext): Promise<Repetition>;
 }
 

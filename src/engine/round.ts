@@ -1,9 +1,10 @@
-// One round on one DUT: connect, read what the DUT is, then run every planned job in turn (jobs on
-// one DUT never overlap), repeating each and publishing it only once all repetitions succeeded.
+// One round on one DUT: connect, read what the DUT is, make the jobs' working directories, then run
+// every planned job in turn (jobs on one DUT never overlap), repeating each and publishing it only
+// once all repetitions succeeded; then remove the working directories.
 // A failing job is counted and logged, and the round goes on with the next one.
 import type { Logger } from 'pino';
 import { benchmarks } from '../benchmarks/index.js';
-import type { Job, JobContext } from '../benchmarks/types.js';
+import type { DutExec, Job, JobContext } from '../benchmarks/types.js';
 import type { Repetitions } from '../config/fields.js';
 import type { DutConfig } from '../config/schema.js';
 import { JobError } from '../remote/errors.js';
@@ -13,6 +14,7 @@ import { readDutInfo, readToolVersions } from './dut-facts.js';
 import { fail, type JobOutcome, runJob } from './job-runner.js';
 import type { DutResults } from './results.js';
 import { TrafficLinks } from './traffic-links.js';
+import { RoundWorkDirs } from './work-dirs.js';
 
 export interface RoundOptions {
   repetitions: Repetitions;
@@ -67,20 +69,33 @@ export async function runRound(dut: DutConfig, conn: SshConnection, state: DutRe
   }
 
   const links = opts.links ?? new TrafficLinks();
+  const exec: DutExec = (cmd, o) => conn.exec(cmd, o);
+  const workDirs = new RoundWorkDirs(
+    dut.name,
+    jobs.flatMap((j) => j.workDirs ?? []),
+  );
+  await workDirs.make(exec, opts.signal);
   const ctx: JobContext = {
     dut: dut.name,
-    exec: (cmd, o) => conn.exec(cmd, o),
+    exec,
     local: opts.local ?? localExec,
     signal: opts.signal,
     perfSupported: (event, supported) => state.perfSupported.set(event, supported),
+    workDir: (d) => workDirs.path(d),
   };
-  for (const job of jobs) {
-    if (opts.signal.aborted) break;
-    const run = () => runJob(job, ctx, state, log);
-    const outcome = job.trafficTo ? await links.exclusive(job.trafficTo, run) : await run();
-    state.up = conn.connected;
-    outcomes.push(outcome);
-    opts.onJobDone?.(outcome);
+  try {
+    for (const job of jobs) {
+      if (opts.signal.aborted) break;
+      const run = () => runJob(job, ctx, state, log);
+      const outcome = job.trafficTo ? await links.exclusive(job.trafficTo, run) : await run();
+      state.up = conn.connected;
+      outcomes.push(outcome);
+      opts.onJobDone?.(outcome);
+    }
+  } finally {
+    // a cancelled round's connection is being closed: removing them would open another
+    const left = opts.signal.aborted ? workDirs.made() : await workDirs.remove(exec);
+    if (left.length > 0) log.warn({ dirs: left }, 'working directories of this round left on the DUT');
   }
   recordRuns(outcomes, state);
   if (!opts.signal.aborted) {

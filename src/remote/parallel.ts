@@ -1,26 +1,34 @@
-// k instances started together on the DUT, in one busybox-sh script: each writes its output and
-// exit status to a temporary directory, and the script prints them, framed, once all have ended.
+// k instances started together on the DUT, in one busybox-sh/dash script without temporary files:
+// each instance's subshell keeps its output in a variable and, once it ended, prints it a line at
+// a time, each line prefixed with the instance ("3|text"), then its exit status ("3$0"). A line is
+// one write of a few hundred bytes at most, which a pipe never splits, so instances ending
+// together do not mix their lines. Only shells and the tools run on the DUT.
 // A single instance runs unframed, in an exec of its own.
 import type { JobContext } from '../benchmarks/types.js';
 import { JobError } from './errors.js';
 import { checkedCommandIn, type ExecContext, onDut } from './exec-context.js';
 import { toolFailure } from './tool-failure.js';
 
-const FRAME = /^@@edgebench instance (\d+) exit (\d+)@@\n/m;
+const LINE = /^(\d+)([|$])(.*)$/;
 
 export function parallelScript(commands: readonly string[]): string {
-  // the inner subshell keeps a command's own `exit` or `exec` from skipping the status line
-  const starts = commands.map((cmd, i) => `( ( ${cmd}\n); echo $? >"$d/${i}.rc" ) >"$d/${i}" 2>&1 &`);
+  // the newline ends a comment; the inner group keeps a command's own `exit` or `exec` inside $()
+  const starts = commands.map((cmd, i) => `( out=$( { ${cmd}\n} </dev/null 2>&1 ); emit ${i} $? ) &`);
   return [
-    'd=$(mktemp -d /tmp/edgebench.XXXXXX) || exit 125',
-    `trap 'rm -rf "$d"' EXIT`,
+    "nl='\n'",
+    // $out's lines, each prefixed; then the status. Builtins only
+    'emit() {',
+    '  [ -z "$out" ] || out=$out$nl',
+    '  while [ -n "$out" ]; do',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a template
+    '    printf \'%s|%s\\n\' "$1" "${out%%"$nl"*}"',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a template
+    '    out=${out#*"$nl"}',
+    '  done',
+    '  printf \'%s$%s\\n\' "$1" "$2"',
+    '}',
     ...starts,
     'wait',
-    `i=0; while [ "$i" -lt ${commands.length} ]; do`,
-    '  printf \'@@edgebench instance %s exit %s@@\\n\' "$i" "$(cat "$d/$i.rc" 2>/dev/null || echo 255)"',
-    // a newline after each output, so the next frame starts a line even after `printf abc`
-    '  cat "$d/$i"; echo; i=$((i+1))',
-    'done',
   ].join('\n');
 }
 
@@ -30,30 +38,40 @@ export interface InstanceOutput {
   output: string;
 }
 
+/** The instances that reported their status, in order, each with its lines (ending in "\n"). */
 export function splitParallelOutput(text: string): InstanceOutput[] {
-  // [before, instance, exit, body, instance, exit, body, …]; each body ends with the script's newline
-  const parts = text.split(FRAME);
-  const out: InstanceOutput[] = [];
-  for (let i = 1; i + 2 < parts.length; i += 3) {
-    const body = parts[i + 2] as string;
-    out.push({ instance: Number(parts[i]), exitCode: Number(parts[i + 1]), output: body.endsWith('\n') ? body.slice(0, -1) : body });
+  const lines = new Map<number, string[]>();
+  const status = new Map<number, number>();
+  for (const line of text.split('\n')) {
+    const m = LINE.exec(line);
+    if (!m) continue;
+    const i = Number(m[1]);
+    if (m[2] === '$') status.set(i, Number(m[3]));
+    else if (lines.has(i)) lines.get(i)?.push(m[3] as string);
+    else lines.set(i, [m[3] as string]);
   }
-  return out;
+  return [...status]
+    .sort(([a], [b]) => a - b)
+    .map(([instance, exitCode]) => {
+      const of = lines.get(instance) ?? [];
+      return { instance, exitCode, output: of.map((l) => `${l}\n`).join('') };
+    });
 }
 
 /**
- * Runs argv once in each context, all started together, and returns each instance's output with
+ * Runs argv once in each context (or argv(i) in the i-th), all started together, and returns each instance's output with
  * where it ran; a missing tool or a non-zero exit of any instance fails the whole repetition.
  */
 export async function runParallel(
   ctx: JobContext,
   where: readonly ExecContext[],
-  argv: readonly string[],
+  /** The same for every instance, or each instance's own. */
+  argv: readonly string[] | ((instance: number) => readonly string[]),
   timeoutMs: number,
   /** The tool's name in messages, when argv is a wrapper such as `sh -c`. */
-  tool = argv[0] as string,
+  tool = (typeof argv === 'function' ? argv(0) : argv)[0] as string,
 ): Promise<{ where: string; output: string }[]> {
-  const commands = where.map((c) => checkedCommandIn(c, argv));
+  const commands = where.map((c, i) => checkedCommandIn(c, typeof argv === 'function' ? argv(i) : argv));
   const result = (instance: number, exitCode: number, output: string) => {
     const on = onDut(ctx.dut, where[instance] as ExecContext);
     const failure = toolFailure(tool, on, exitCode, output);
@@ -61,8 +79,7 @@ export async function runParallel(
     return { where: on, output };
   };
   if (commands.length === 1) {
-    // one instance needs no framing: no mktemp, cat or rm beside the tool on the DUT. Its input and
-    // stderr as in the framed script (a background job reads /dev/null); the newline ends a comment
+    // one instance needs no framing: its input and stderr as in the framed script; the newline ends a comment
     const res = await ctx.exec(`{ ${commands[0]}\n} </dev/null 2>&1`, { timeoutMs, signal: ctx.signal });
     return [result(0, res.exitCode, `${res.stdout}${res.stderr}`)];
   }

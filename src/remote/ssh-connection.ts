@@ -29,9 +29,18 @@ export interface ExecResult {
   exitCode: number;
 }
 
+/** The stdin of a command that talks with the test machine. Writes after the command ended are dropped. */
+export interface ExecStdin {
+  write(text: string): void;
+}
+
 export interface ExecOptions {
   timeoutMs: number;
   signal?: AbortSignal;
+  /** Called once the channel is open, with the command's stdin; without it, stdin stays open and unused. */
+  onOpen?(stdin: ExecStdin): void;
+  /** Each piece of stdout as it arrives (latin1: pieces may split a character); the result still has all of it. */
+  onStdout?(chunk: string): void;
 }
 
 /** Algorithms beyond ssh2's defaults that older dropbear builds (OpenWrt 17-19) still need. */
@@ -263,12 +272,20 @@ export class SshConnection {
         if (err) return finish(new JobError('connection', `cannot open a channel: ${err.message}`));
         channel = ch;
         if (settled) return void ch.close();
-        ch.on('data', (d: Buffer) => stdout.push(d));
+        ch.on('data', (d: Buffer) => {
+          stdout.push(d);
+          opts.onStdout?.(d.toString('latin1'));
+        });
         ch.stderr.on('data', (d: Buffer) => stderr.push(d));
         ch.on('exit', (code: number | null) => {
           exitCode = code ?? 255;
         });
         ch.on('close', () => finish());
+        opts.onOpen?.({
+          write: (text) => {
+            if (!settled && ch.writable) ch.write(text);
+          },
+        });
       });
     });
   }

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { hpccInput, linpack, parseLinpack } from '../../src/benchmarks/linpack.js';
 import type { DutConfig } from '../../src/config/schema.js';
 import { thirdParty } from '../helpers/fixtures.js';
-import { dutConfigIssues, FIVE_REPETITIONS, fakeContext, jobOn, parseDut, planOn } from '../helpers/job-context.js';
+import { dutConfigIssues, FIVE_REPETITIONS, fakeContext, jobOn, parallelDut, parseDut, planOn } from '../helpers/job-context.js';
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/linpack/${name}`, import.meta.url), 'utf8');
 
@@ -194,16 +194,6 @@ describe('linpack jobs', () => {
       if (!/^\{ .*\n\} <\/dev\/null 2>&1$/s.test(cmd)) throw new Error(`unexpected DUT command: ${cmd}`);
       return { stdout, stderr: '', exitCode };
     });
-  /**
-   * A DUT running the k-instance script (parallelScript), which exits 0 after printing each
-   * instance's frame, its output and a newline. Any other command is not expected.
-   */
-  const framed = (...instances: [number, string][]) =>
-    fakeContext(async (cmd) => {
-      if (!cmd.startsWith('d=$(mktemp -d /tmp/edgebench.XXXXXX)')) throw new Error(`unexpected DUT command: ${cmd}`);
-      const stdout = instances.map(([code, out], i) => `@@edgebench instance ${i} exit ${code}@@\n${out}\n`).join('');
-      return { stdout, stderr: '', exitCode: 0 };
-    });
   /** Each `sh -c '…'` instance script in a DUT command, unquoted as the shell reads it. */
   const scripts = (command: string) =>
     [...command.matchAll(/sh -c '((?:[^']|'\\'')*)'/g)].map((m) => (m[1] ?? '').replaceAll(`'\\''`, `'`));
@@ -246,31 +236,31 @@ describe('linpack jobs', () => {
     expect(() => parseDut('host: 198.18.2.2\nbenchmarks: { linpack: { modes: [native], instances: [16] } }')).not.toThrow();
   });
 
-  it('runs k hpcc instances natively, each in a fresh directory with its own hpccinf.txt, and returns FLOP/s per instance', async () => {
-    const ctx = framed([0, native], [0, native]);
-    const rep = await job('{}', { mode: 'native', instances: '2' }).runOnce(ctx);
+  it('runs k hpcc instances natively, each in its own working directory, and returns FLOP/s per instance', async () => {
+    const ctx = parallelDut([0, native], [0, native]);
+    const j = job('{}', { mode: 'native', instances: '2' });
+    const rep = await j.runOnce(ctx);
     expect(rep).toEqual({ values: [2656330000, 2656330000] }); // HPL_Tflops=0.00265633
+    // the round makes the directories with the input file, one per instance
+    expect(j.workDirs).toEqual([0, 1].map((slot) => ({ where: { kind: 'native' }, slot, files: { 'hpccinf.txt': hpccInput(1000, 64) } })));
+    expect(hpccInput(1000, 64)).toContain('\n1000         Ns\n');
     expect(ctx.dutCommands).toHaveLength(1);
-    const [script, ...others] = scripts(ctx.dutCommands[0] ?? '');
-    expect(others).toEqual([script]);
     expect(ctx.dutCommands[0]).not.toContain('lxc-attach');
-    expect(script).toBe(
+    const script = (dir: string) =>
       [
-        'd=$(mktemp -d /tmp/edgebench-linpack.XXXXXX) || exit 125',
-        'cd "$d" || exit 125',
-        `printf '%s' '${hpccInput(1000, 64)}' >hpccinf.txt`,
+        `cd ${dir} || exit 125`,
+        ': >hpccoutf.txt',
         'OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 mpirun -np 1 hpcc 2>&1',
         'rc=$?',
-        'cat hpccoutf.txt 2>/dev/null',
-        'cd / && rm -rf "$d"',
+        `while IFS= read -r l || [ -n "$l" ]; do printf '%s\\n' "$l"; done <hpccoutf.txt`,
         'exit $rc',
-      ].join('\n'),
-    );
-    expect(script).toContain('\n1000         Ns\n');
+      ].join('\n');
+    // nothing but builtins beside the tool: no mktemp, cat or rm
+    expect(scripts(ctx.dutCommands[0] ?? '')).toEqual([script('/tmp/edgebench.native0'), script('/tmp/edgebench.native1')]);
   });
 
   it('runs lxc instances one per pool container', async () => {
-    const ctx = framed([0, lxc], [0, lxc], [0, lxc], [0, lxc]);
+    const ctx = parallelDut([0, lxc], [0, lxc], [0, lxc], [0, lxc]);
     const rep = await job('{}', { mode: 'lxc', instances: '4' }).runOnce(ctx);
     expect(rep.values).toEqual([2558590000, 2558590000, 2558590000, 2558590000]);
     for (const c of ['p0', 'p1', 'p2', 'p3'])
@@ -280,14 +270,14 @@ describe('linpack jobs', () => {
   it('fails as parse when hpcc solved another N than the configured n, which its script asked for', async () => {
     const ctx = oneInstance(0, native);
     const bench = '{ n: 2000, block_size: 128, mpirun: /opt/mpi/bin/mpirun, path: /opt/hpcc }';
-    await expect(job(bench, { mode: 'native', instances: '1' }).runOnce(ctx)).rejects.toMatchObject({
+    const j = job(bench, { mode: 'native', instances: '1' });
+    await expect(j.runOnce(ctx)).rejects.toMatchObject({
       reason: 'parse',
       message: 'hpcc on DUT d1 (native) solved N = 1000, not the configured 2000: was its input file read?',
       output: native,
     });
     const script = scripts(ctx.dutCommands[0] ?? '')[0];
-    expect(script).toContain(`printf '%s' '${hpccInput(2000, 128)}' >hpccinf.txt`);
-    expect(script).toContain('\n2000         Ns\n');
+    expect(j.workDirs?.[0]?.files).toEqual({ 'hpccinf.txt': hpccInput(2000, 128) });
     expect(script).toContain('OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 /opt/mpi/bin/mpirun -np 1 /opt/hpcc 2>&1');
   });
 
@@ -296,7 +286,7 @@ describe('linpack jobs', () => {
     ['hpcc-1.5.0-n1000-residual-failed.txt', 'HPL residual check FAILED for N=1000'],
     ['hpcc-1.5.0-n1000-truncated.txt', 'hpcc output has no HPL result line'],
   ])('fails as parse on %s', async (name, message) => {
-    const run = job('{}', { mode: 'lxc', instances: '2' }).runOnce(framed([0, lxc], [0, fixture(name)]));
+    const run = job('{}', { mode: 'lxc', instances: '2' }).runOnce(parallelDut([0, lxc], [0, fixture(name)]));
     await expect(run).rejects.toMatchObject({
       reason: 'parse',
       message: expect.stringContaining(`hpcc on DUT d1 (lxc container p1): ${message}`),

@@ -4,7 +4,7 @@ import { parseSysbench, sysbench } from '../../src/benchmarks/sysbench.js';
 import { parseConfig } from '../../src/config/load.js';
 import { JobError } from '../../src/remote/errors.js';
 import { thirdParty } from '../helpers/fixtures.js';
-import { fakeContext } from '../helpers/job-context.js';
+import { fakeContext, parallelDut } from '../helpers/job-context.js';
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/sysbench/${name}`, import.meta.url), 'utf8');
 
@@ -81,16 +81,6 @@ duts:
       if (!/^\{ .*\n\} <\/dev\/null 2>&1$/s.test(cmd)) throw new Error(`unexpected DUT command: ${cmd}`);
       return { stdout, stderr: '', exitCode };
     });
-  /**
-   * A DUT running the k-instance script (parallelScript), which exits 0 after printing each
-   * instance's frame, its output and a newline. Any other command is not expected.
-   */
-  const framed = (...instances: [number, string][]) =>
-    fakeContext(async (cmd) => {
-      if (!cmd.startsWith('d=$(mktemp -d /tmp/edgebench.XXXXXX)')) throw new Error(`unexpected DUT command: ${cmd}`);
-      const stdout = instances.map(([code, out], i) => `@@edgebench instance ${i} exit ${code}@@\n${out}\n`).join('');
-      return { stdout, stderr: '', exitCode: 0 };
-    });
 
   it('plans one job per mode and instance count with the contract labels', () => {
     expect(jobs.map((j) => j.labels)).toEqual([
@@ -105,7 +95,7 @@ duts:
   it('runs lxc instances in distinct pool containers, with fixed work', async () => {
     const job = jobs[3];
     const out = fixture('sysbench-1.0.20-cpu-lxc.txt');
-    const ctx = framed([0, out], [0, out]);
+    const ctx = parallelDut([0, out], [0, out]);
     const rep = await job?.runOnce(ctx);
     expect(rep).toEqual({ values: [0.4761, 0.4761] });
     expect(ctx.dutCommands).toHaveLength(1);
@@ -150,7 +140,7 @@ duts:
   });
 
   it('fails when an instance output is missing', async () => {
-    const run = jobs[1]?.runOnce(framed([0, fixture('sysbench-1.0.20-cpu-native.txt')]));
+    const run = jobs[1]?.runOnce(parallelDut([0, fixture('sysbench-1.0.20-cpu-native.txt')]));
     await expect(run).rejects.toMatchObject({
       reason: 'exit_status',
       message: expect.stringContaining('expected 2 instance outputs from DUT d1, got 1'),

@@ -4,6 +4,8 @@ import { isDeepStrictEqual } from 'node:util';
 import type { Benchmark, DutExec, Job, JobContext } from '../../src/benchmarks/types.js';
 import { ConfigError, type ConfigIssue, parseConfig } from '../../src/config/load.js';
 import type { DutConfig } from '../../src/config/schema.js';
+import { LISTENING } from '../../src/remote/dut-process.js';
+import { JobError } from '../../src/remote/errors.js';
 import type { LocalExec } from '../../src/remote/local-exec.js';
 import type { ExecResult } from '../../src/remote/ssh-connection.js';
 
@@ -36,22 +38,48 @@ export function fakeContext(exec: DutExec, local: LocalExec = unexpectedLocal): 
       return local(argv, o);
     },
     perfSupported: (event, supported) => perf.set(event, supported),
+    workDir: (d) => `/tmp/edgebench.${d.where.kind === 'native' ? 'native' : d.where.container}${d.slot}`,
   };
+}
+
+/**
+ * A DUT running the k-instance script (parallelScript), which prints each instance's output a
+ * prefixed line at a time, then its exit status. Any other command is not expected.
+ */
+export function parallelDut(...instances: [number, string][]): FakeContext {
+  return fakeContext(async (cmd) => {
+    if (!cmd.startsWith("nl='\n'\nemit() {")) throw new Error(`unexpected DUT command: ${cmd}`);
+    const stdout = instances
+      .map(
+        ([code, out], i) =>
+          `${out
+            .replace(/\n$/, '')
+            .split('\n')
+            .map((l) => `${i}|${l}\n`)
+            .join('')}${i}$${code}\n`,
+      )
+      .join('');
+    return { stdout, stderr: '', exitCode: 0 };
+  });
 }
 
 /** A background process the job started on the DUT (a server, perf stat) through startDutProcess. */
 export interface FakeDutProcess {
   command: string;
-  /** Its exec's AbortSignal fired: DutProcess.kill() ran. */
+  /** It was killed: by the word `kill`, or by its exec's AbortSignal (the kill by marker). */
   killed: boolean;
-  /** A `kill -INT` was sent to its pid file. */
+  /** It got the word `int`. */
   interrupted: boolean;
+  /** Looks for its LISTEN socket the test machine asked for after the first. */
+  looks: number;
 }
 
 export interface FakeDutOptions {
-  /** A process that ends at once (a missing tool): its result; undefined keeps it running until killed or interrupted. */
+  /** A process that ends at once (a missing tool): its result; undefined keeps it running until stopped. */
   exits?: (command: string) => ExecResult | undefined;
-  /** What a running process prints and exits with on `kill -INT` (perf stat). */
+  /** A server never listens when false. Default true. */
+  listens?: boolean;
+  /** What a running process prints and exits with on `int` (perf stat). */
   interrupted?: (command: string) => ExecResult;
   /** Any other DUT command: parallel scripts, cache sizes. */
   other?: DutExec;
@@ -62,51 +90,47 @@ export interface FakeDut {
   processes: FakeDutProcess[];
 }
 
-/** A process of startDutProcess: with its pid file (interruptible) or without (a server). */
-const BACKGROUND = / & echo \$! >(\/tmp\/edgebench-\S+\.pid); wait \$!;|; rc=\$\?; \[ "\$rc" -eq 0 \]/;
-const REMOVE_PID_FILE = /^rm -f \/tmp\/edgebench-\S+\.pid$/;
-const INTERRUPT = /^read -r pid <(\/tmp\/edgebench-\S+\.pid) && kill -INT "\$pid"$/;
-const never = new Promise<never>(() => {});
+const NOT_YET = '@@edgebench not listening@@\n';
 
 /**
- * A DUT for startDutServer and startDutProcess: a background process runs until its exec's signal
- * fires (then its exec rejects, as a killed ssh channel does), the listen-wait script answers
- * "listening" while the last started process runs and never answers after it has exited (so the
- * exit is what startDutServer sees), and `kill -INT` ends a process with `interrupted`'s result.
+ * A DUT for startDutServer and startDutProcess, speaking their script's part: a server reports
+ * "listening" at once (or "not listening" after every look, with `listens: false`), `kill` ends a
+ * process with 0, `int` with `interrupted`'s result, and an abort (the kill by marker) rejects
+ * its exec as a killed ssh channel does.
  */
 export function fakeDut(o: FakeDutOptions = {}): FakeDut {
   const processes: FakeDutProcess[] = [];
-  const running = new Map<string, { p: FakeDutProcess; resolve: (res: ExecResult) => void }>();
   const exec: DutExec = async (command, opts) => {
-    const bg = BACKGROUND.exec(command);
-    if (bg) {
-      const p: FakeDutProcess = { command, killed: false, interrupted: false };
-      processes.push(p);
-      opts.signal?.addEventListener('abort', () => (p.killed = true), { once: true });
-      const exited = o.exits?.(command);
-      if (exited) return exited;
-      const pidFile = bg[1] ?? `server ${processes.length}`;
-      return new Promise((resolve, reject) => {
-        opts.signal?.addEventListener('abort', () => reject(new Error('killed')), { once: true });
-        running.set(pidFile, { p, resolve });
+    if (!command.includes('read -r word')) {
+      if (o.other) return o.other(command, opts);
+      throw new Error(`unexpected DUT command: ${command}`);
+    }
+    const p: FakeDutProcess = { command, killed: false, interrupted: false, looks: 0 };
+    processes.push(p);
+    opts.signal?.addEventListener('abort', () => (p.killed = true), { once: true });
+    const exited = o.exits?.(command);
+    if (exited) return exited;
+    const server = command.includes(LISTENING);
+    return new Promise((resolve, reject) => {
+      opts.signal?.addEventListener('abort', () => reject(new JobError('cancelled', 'cancelled')), { once: true });
+      const print = (text: string) => setImmediate(() => opts.onStdout?.(text));
+      opts.onOpen?.({
+        write(text) {
+          if (text === '\n') {
+            p.looks += 1;
+            print(NOT_YET);
+          } else if (text === 'kill\n') {
+            p.killed = true;
+            resolve({ stdout: '', stderr: '', exitCode: 0 });
+          } else if (text === 'int\n') {
+            p.interrupted = true;
+            if (!o.interrupted) return reject(new Error(`unexpected int to ${command}`));
+            resolve(o.interrupted(command));
+          } else reject(new Error(`unexpected input ${JSON.stringify(text)} to ${command}`));
+        },
       });
-    }
-    const int = INTERRUPT.exec(command);
-    if (int?.[1]) {
-      const r = running.get(int[1]);
-      if (!r) return { stdout: '', stderr: '', exitCode: 1 }; // no such process: cat finds no pid file
-      r.p.interrupted = true;
-      if (!o.interrupted) throw new Error(`unexpected kill -INT of ${r.p.command}`);
-      r.resolve(o.interrupted(r.p.command));
-      return { stdout: '', stderr: '', exitCode: 0 };
-    }
-    if (REMOVE_PID_FILE.test(command)) return { stdout: '', stderr: '', exitCode: 0 };
-    if (command.includes('/proc/net/tcp')) {
-      const last = processes.at(-1);
-      return last && [...running.values()].some((r) => r.p === last) ? { stdout: '', stderr: '', exitCode: 0 } : never;
-    }
-    if (o.other) return o.other(command, opts);
-    throw new Error(`unexpected DUT command: ${command}`);
+      if (server) print(o.listens === false ? NOT_YET : `${LISTENING}\n`);
+    });
   };
   return { exec, processes };
 }

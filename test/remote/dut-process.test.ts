@@ -1,83 +1,194 @@
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
-import { connect, createServer, type Server } from 'node:net';
+import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listenWaitScript, startDutServer } from '../../src/remote/dut-process.js';
+import { dutProcessScript, LISTENING, startDutServer } from '../../src/remote/dut-process.js';
 import { lxc, native } from '../../src/remote/exec-context.js';
 import { shellQuote } from '../../src/remote/shell-quote.js';
-import { fakeContext } from '../helpers/job-context.js';
+import { fakeContext, fakeDut } from '../helpers/job-context.js';
+
+const NOT_YET = '@@edgebench not listening@@';
+const IPERF3 = spawnSync('sh', ['-c', 'command -v iperf3'], { encoding: 'utf8' }).stdout.trim();
+
+/** The script under a real shell, talked to as the test machine does: lines on its stdin. */
+class Shell {
+  readonly child: ChildProcessWithoutNullStreams;
+  stdout = '';
+  stderr = '';
+  readonly exited: Promise<number | null>;
+  constructor(argv: readonly string[], script: string, env: NodeJS.ProcessEnv = process.env) {
+    this.child = spawn(argv[0] as string, [...argv.slice(1), '-c', script], { env });
+    this.child.stdout.on('data', (d: Buffer) => (this.stdout += d.toString()));
+    this.child.stderr.on('data', (d: Buffer) => (this.stderr += d.toString()));
+    this.exited = new Promise((resolve) => this.child.once('close', (code, signal) => resolve(code ?? (signal ? -1 : null))));
+  }
+  /** Answers each "not listening" with a look more, as startDutProcess does, until it listens or ends. */
+  async untilListening(): Promise<boolean> {
+    let answered = 0;
+    for (let i = 0; i < 500; i += 1) {
+      if (this.stdout.includes(LISTENING)) return true;
+      if (this.child.exitCode !== null) return false;
+      const asked = this.stdout.split(NOT_YET).length - 1;
+      for (; answered < asked; answered += 1) this.child.stdin.write('\n');
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    throw new Error(`no answer from the script: ${this.stdout}${this.stderr}`);
+  }
+  say(word: string) {
+    this.child.stdin.write(`${word}\n`);
+  }
+  /** The pid of the tool: the shell's only child. */
+  toolPid(): number {
+    const kids = spawnSync('pgrep', ['-P', String(this.child.pid)], { encoding: 'utf8' })
+      .stdout.trim()
+      .split('\n');
+    expect(kids).toHaveLength(1);
+    return Number(kids[0]);
+  }
+}
+
+const alive = (pid: number) => existsSync(`/proc/${pid}`);
 
 describe.each([
   ['busybox sh', ['/bin/busybox', 'sh']],
   ['dash', ['/bin/dash']],
-])('listenWaitScript under %s, against real sockets', (_name, [shell, ...shellArgs]) => {
-  /** Runs the script as the DUT would, in this network namespace; `wrap` runs the shell through another command. */
-  const run = (script: string, { env = process.env, wrap = [] as string[] } = {}) => {
-    const argv = [...wrap, shell as string, ...shellArgs, '-c', script];
-    const started = Date.now();
-    const res = spawnSync(argv[0] as string, argv.slice(1), { encoding: 'utf8', env, timeout: 15_000 });
-    return { status: res.status, stderr: res.stderr, ms: Date.now() - started };
-  };
+])('dutProcessScript under %s, with a real iperf3 server', (_name, shell) => {
   const servers: Server[] = [];
-  const listen = (host: string) =>
-    new Promise<number>((resolve) => {
-      const s = createServer().listen(0, host, () => resolve((s.address() as { port: number }).port));
+  const sockets: Socket[] = [];
+  const listen = (host: string, port = 0) =>
+    new Promise<number>((resolve, reject) => {
+      const s = createServer((c) => sockets.push(c)).listen(port, host, () => resolve((s.address() as { port: number }).port));
+      s.once('error', reject);
       servers.push(s);
     });
-  let v4 = 0;
-  let v6 = 0;
-  let closed = 0;
+  /** A port nothing listens on now (a listener was just closed on it). */
+  const freePort = async () => {
+    const port = await listen('127.0.0.1');
+    await new Promise((r) => servers.pop()?.close(r));
+    return port;
+  };
   let scratch = '';
-  beforeAll(async () => {
-    v4 = await listen('127.0.0.1');
-    v6 = await listen('::1');
-    closed = v4 === 65535 ? v4 - 1 : v4 + 1;
-    scratch = mkdtempSync(join(tmpdir(), 'edgebench-listen-test-'));
+  beforeAll(() => {
+    if (!IPERF3) throw new Error('iperf3 is missing: the DUT-process script is tested with a real server (apt-get install iperf3)');
+    if (!existsSync('/bin/busybox')) throw new Error('/bin/busybox is missing (apt-get install busybox)');
+    scratch = mkdtempSync(join(tmpdir(), 'edgebench-dut-process-test-'));
   });
   afterAll(() => {
+    for (const s of sockets) s.destroy();
     for (const s of servers) s.close();
     rmSync(scratch, { recursive: true, force: true });
   });
 
-  it('exits 0 for a port something listens on, IPv4 and IPv6', () => {
-    expect(run(listenWaitScript(v4))).toMatchObject({ status: 0, stderr: '' });
-    expect(run(listenWaitScript(v6))).toMatchObject({ status: 0, stderr: '' });
+  it.each([
+    ['IPv4', '127.0.0.1'],
+    ['IPv6', '::1'],
+  ])('reports when the server listens (%s), then kills it on "kill"', async (_family, host) => {
+    const port = await freePort();
+    const sh = new Shell(shell, dutProcessScript([IPERF3, '-s', '-p', String(port), '-B', host], port));
+    expect(await sh.untilListening()).toBe(true);
+    const pid = sh.toolPid();
+    expect(alive(pid)).toBe(true);
+    sh.say('kill');
+    expect(await sh.exited).toBe(0);
+    expect(alive(pid)).toBe(false);
   });
 
-  it('exits 1 once the wait is over when nothing listens', () => {
-    const res = run(listenWaitScript(closed, 300));
-    expect(res).toMatchObject({ status: 1, stderr: '' });
-    expect(res.ms).toBeGreaterThanOrEqual(300); // 30 polls, 10 ms apart
-    expect(res.ms).toBeLessThan(8_000); // not the default 10 s; a busy machine sleeps longer
+  it('finds the listener behind many established connections', async () => {
+    // /proc/net/tcp lists listeners first, and the script stops reading at the first other state
+    const target = await listen('127.0.0.1');
+    const clients = await Promise.all(
+      Array.from(
+        { length: 50 },
+        () =>
+          new Promise<Socket>((resolve) => {
+            const c = connect(target, '127.0.0.1', () => resolve(c));
+          }),
+      ),
+    );
+    sockets.push(...clients);
+    const port = await freePort();
+    const sh = new Shell(shell, dutProcessScript([IPERF3, '-s', '-p', String(port), '-B', '127.0.0.1'], port));
+    expect(await sh.untilListening()).toBe(true);
+    sh.say('kill');
+    await sh.exited;
   });
 
   it('takes a connected socket on the port for no listener', async () => {
-    // the client's side of a connection to v4: a local port of ESTABLISHED (01), not LISTEN (0A)
-    const client = connect(v4, '127.0.0.1');
-    await new Promise((resolve) => client.once('connect', resolve));
-    try {
-      expect(run(listenWaitScript(client.localPort as number, 100)).status).toBe(1);
-    } finally {
-      client.destroy();
+    // the client's side of a connection: a local port in ESTABLISHED (01), not LISTEN (0A)
+    const target = await listen('127.0.0.1');
+    const client = await new Promise<Socket>((resolve) => {
+      const c = connect(target, '127.0.0.1', () => resolve(c));
+    });
+    sockets.push(client);
+    const sh = new Shell(shell, dutProcessScript(['sleep', '30'], client.localPort as number));
+    for (let i = 0; i < 5; i += 1) {
+      await new Promise((r) => setTimeout(r, 20));
+      sh.child.stdin.write('\n');
     }
+    await new Promise((r) => setTimeout(r, 50));
+    expect(sh.stdout).not.toContain(LISTENING);
+    expect(sh.stdout.split(NOT_YET).length - 1).toBeGreaterThanOrEqual(5);
+    sh.say('kill');
+    expect(await sh.exited).toBe(0);
   });
 
-  it('runs no command but sleep: the rest are shell builtins', () => {
-    const bin = join(scratch, 'only-sleep');
+  it("exits with the server's own status and words when it ends before listening", async () => {
+    // an address this host does not have (TEST-NET-1)
+    const port = await freePort();
+    const sh = new Shell(shell, dutProcessScript([IPERF3, '-s', '-p', String(port), '-B', '192.0.2.1'], port));
+    expect(await sh.untilListening()).toBe(false);
+    expect(await sh.exited).toBe(1);
+    expect(sh.stdout + sh.stderr).toMatch(/unable to start listener for connections: Cannot assign requested address/);
+  });
+
+  it('kills the server when stdin ends (the channel closed), while it starts or once it listens', async () => {
+    const port = await freePort();
+    const starting = new Shell(shell, dutProcessScript(['sleep', '30'], port));
+    await new Promise((r) => setTimeout(r, 50));
+    const sleeper = starting.toolPid();
+    starting.child.stdin.end();
+    expect(await starting.exited).toBe(0);
+    expect(alive(sleeper)).toBe(false);
+
+    const sh = new Shell(shell, dutProcessScript([IPERF3, '-s', '-p', String(port), '-B', '127.0.0.1'], port));
+    expect(await sh.untilListening()).toBe(true);
+    const pid = sh.toolPid();
+    sh.child.stdin.end();
+    expect(await sh.exited).toBe(0);
+    expect(alive(pid)).toBe(false);
+  });
+
+  it('sends SIGINT on "int" and passes the tool\'s output and status on', async () => {
+    // a tool that sets its own SIGINT handler (a background job starts with SIGINT ignored), prints
+    // and exits 130 on it, as perf stat does
+    const onInt = "process.on('SIGINT', () => { console.log('counted'); process.exit(130); }); setInterval(() => {}, 1000)";
+    const tool = [process.execPath, '-e', onInt];
+    const sh = new Shell(shell, dutProcessScript(tool));
+    await new Promise((r) => setTimeout(r, 100));
+    sh.say('int');
+    expect(await sh.exited).toBe(130);
+    expect(sh.stdout).toBe('counted\n');
+  });
+
+  it('runs nothing but the tool: the rest are shell builtins', async () => {
+    // the only command on PATH is iperf3: a sleep, grep, cat or kill binary would not be found
+    const bin = join(scratch, `only-iperf3-${shell.length}`);
     mkdirSync(bin, { recursive: true });
-    const sleep = spawnSync('sh', ['-c', 'command -v sleep'], { encoding: 'utf8' }).stdout.trim();
-    symlinkSync(sleep, join(bin, 'sleep'));
-    // a grep, cat or awk would not be found
-    expect(run(listenWaitScript(v4), { env: { PATH: bin } })).toMatchObject({ status: 0, stderr: '' });
-    expect(run(listenWaitScript(closed, 100), { env: { PATH: bin } })).toMatchObject({ status: 1, stderr: '' });
+    symlinkSync(IPERF3, join(bin, 'iperf3'));
+    const port = await freePort();
+    const sh = new Shell(shell, dutProcessScript(['iperf3', '-s', '-p', String(port), '-B', '127.0.0.1'], port), { PATH: bin });
+    expect(await sh.untilListening()).toBe(true);
+    sh.say('kill');
+    expect(await sh.exited).toBe(0);
+    expect(sh.stderr).not.toMatch(/not found/);
   });
 
   // /proc/net is /proc/self/net: in a mount namespace of its own, the shell's is replaced by a
   // directory holding only the real tcp, as on a kernel without IPv6
-  it.runIf(process.getuid?.() === 0)('says nothing and still finds the listener without /proc/net/tcp6', () => {
-    const real = join(scratch, 'net');
+  it.runIf(process.getuid?.() === 0)('says nothing and still finds the listener without /proc/net/tcp6', async () => {
+    const real = join(scratch, `net-${shell.length}`);
     mkdirSync(real, { recursive: true });
     const hide = [
       `mount --bind /proc/$$/net ${shellQuote(real)}`,
@@ -87,9 +198,13 @@ describe.each([
       '[ ! -e /proc/$$/net/tcp6 ]',
       'exec "$@"',
     ].join(' && ');
-    const wrap = ['unshare', '-m', 'sh', '-c', hide, 'sh'];
-    expect(run(listenWaitScript(v4), { wrap })).toMatchObject({ status: 0, stderr: '' });
-    expect(run(listenWaitScript(v6, 100), { wrap })).toMatchObject({ status: 1, stderr: '' });
+    const port = await freePort();
+    const script = dutProcessScript([IPERF3, '-s', '-p', String(port), '-B', '127.0.0.1'], port);
+    const sh = new Shell(['unshare', '-m', 'sh', '-c', hide, 'sh', ...shell], script);
+    expect(await sh.untilListening()).toBe(true);
+    sh.say('kill');
+    expect(await sh.exited).toBe(0);
+    expect(sh.stderr).not.toMatch(/tcp6/);
   });
 });
 
@@ -97,57 +212,34 @@ describe('startDutServer', () => {
   const where = lxc('/srv/lxc', 'veth0');
 
   it('a server that exits at once with 127 fails the job as tool_missing, naming DUT, container and tool', async () => {
-    const ctx = fakeContext(async (cmd) =>
-      cmd.includes('/proc/net/tcp')
-        ? new Promise(() => {})
-        : {
-            stdout: '',
-            stderr: 'lxc-attach: veth0: attach.c: lxc_attach_run_command: 1841 No such file or directory - Failed to exec "nuttcp"',
-            exitCode: 127,
-          },
-    );
-    await expect(startDutServer(ctx, where, ['nuttcp', '-S', '--nofork'], 5000, 60_000)).rejects.toMatchObject({
+    const missing = 'lxc-attach: veth0: attach.c: lxc_attach_run_command: 1841 No such file or directory - Failed to exec "nuttcp"';
+    const dut = fakeDut({ exits: () => ({ stdout: '', stderr: missing, exitCode: 127 }) });
+    await expect(startDutServer(fakeContext(dut.exec), where, ['nuttcp', '-S', '--nofork'], 5000, 60_000)).rejects.toMatchObject({
       reason: 'tool_missing',
       message: expect.stringMatching(/^nuttcp not found on DUT d1 \(lxc container veth0\): .*Failed to exec "nuttcp"/),
     });
   });
 
-  it('a server that never listens fails with exit_status and is killed', async () => {
-    const abortedServer: boolean[] = [];
-    const ctx = fakeContext(async (cmd, o) => {
-      if (cmd.includes('/proc/net/tcp')) return { stdout: '', stderr: '', exitCode: 1 };
-      return new Promise((_, reject) => {
-        o.signal?.addEventListener('abort', () => {
-          abortedServer.push(true);
-          reject(new Error('cancelled'));
-        });
-      });
-    });
-    await expect(startDutServer(ctx, native, ['netserver', '-D', '-p', '12865'], 12865, 60_000)).rejects.toMatchObject({
+  it('a server that never listens fails with exit_status and is killed', { timeout: 20_000 }, async () => {
+    const dut = fakeDut({ listens: false });
+    await expect(startDutServer(fakeContext(dut.exec), native, ['netserver', '-D', '-p', '12865'], 12865, 60_000)).rejects.toMatchObject({
       reason: 'exit_status',
       message: 'netserver -D -p 12865 did not listen on TCP port 12865 within 10s on DUT d1 (native)',
     });
-    expect(abortedServer).toEqual([true]);
+    expect(dut.processes.map((p) => [p.killed, p.looks > 100])).toEqual([[true, true]]);
   });
 
   it('returns once the server listens, runs it in the container and kills it on request', async () => {
-    let killed = false;
-    const ctx = fakeContext(async (cmd, o) => {
-      if (cmd.includes('/proc/net/tcp')) return { stdout: '', stderr: '', exitCode: 0 };
-      return new Promise((_, reject) => {
-        o.signal?.addEventListener('abort', () => {
-          killed = true;
-          reject(new Error('cancelled'));
-        });
-      });
-    });
+    const dut = fakeDut();
+    const ctx = fakeContext(dut.exec);
     const server = await startDutServer(ctx, where, ['iperf3', '-s', '-p', '5201'], 5201, 60_000);
+    expect(ctx.dutCommands).toHaveLength(1);
     expect(ctx.dutCommands[0]).toMatch(
-      /^lxc-attach -P \/srv\/lxc -n veth0 -v "EDGEBENCH_JOB=\$EDGEBENCH_JOB" -- iperf3 -s -p 5201; rc=\$\?; /,
+      /^lxc-attach -P \/srv\/lxc -n veth0 -v "EDGEBENCH_JOB=\$EDGEBENCH_JOB" -- sh -c 'iperf3 -s -p 5201 <\/dev\/null &\n/,
     );
-    expect(ctx.dutCommands[1]).toContain('*:1451:0A)');
-    expect(killed).toBe(false);
+    expect(ctx.dutCommands[0]).toContain('*:1451)');
+    expect(dut.processes[0]?.killed).toBe(false);
     await server.kill();
-    expect(killed).toBe(true);
+    expect(dut.processes[0]?.killed).toBe(true);
   });
 });
