@@ -15,8 +15,8 @@
 //
 // Stopping: perf stat -a with no command counts until SIGINT, then prints its counts and re-raises the
 // signal, so its exit status is 130; SIGTERM and SIGHUP kill it without printing anything, and closing
-// the ssh session (no pty) sends it nothing: it goes on counting. `--timeout MS` or `-- sleep S` end it
-// on their own with status 0.
+// the ssh session (no pty) sends it nothing: the shell that drives it kills it when its stdin ends
+// (dut-process.ts). `--timeout MS` or `-- sleep S` end it on their own with status 0.
 
 import { startDutProcess, toolOutput } from '../remote/dut-process.js';
 import { JobError } from '../remote/errors.js';
@@ -146,7 +146,7 @@ export interface PerfRun {
 
 /**
  * Starts `perf stat -a` on the DUT itself (system-wide counts include every container). Its own
- * --timeout ends it even if edgebench loses the connection: closing a session does not stop perf.
+ * --timeout ends it even if the shell that drives it is killed.
  */
 export function startPerf(ctx: JobContext, path: string, timeoutMs: number): PerfRun {
   const argv = [path, 'stat', '-a', '-x,', '-e', EVENTS.map((e) => e.event).join(','), '--timeout', String(timeoutMs)];

@@ -17,7 +17,7 @@ const LISTEN_WAIT_MS = 10_000;
 /** Between two looks for the LISTEN socket: a server listens within a few ms of its start. */
 const LOOK_INTERVAL_MS = 10;
 /** How long the shell may take to end the tool after the word, before the kill by marker. */
-const STOP_WAIT_MS = 10_000;
+const STOP_WAIT_MS = 5_000;
 
 /** What the shell prints once the server listens, and after each look that found nothing. */
 export const LISTENING = '@@edgebench listening@@';
@@ -106,8 +106,8 @@ export function startDutProcess(
   let word: string | undefined;
   let onListening = () => {};
   const listening = new Promise<void>((resolve) => (onListening = resolve));
-  let seen = '';
-  let looks = 0;
+  let partial = ''; // stdout after its last newline, until the server listens
+  let listened = false;
   const exited = ctx.exec(command, {
     timeoutMs,
     signal: abort.signal,
@@ -119,16 +119,18 @@ export function startDutProcess(
       listenPort === undefined
         ? undefined
         : (chunk) => {
-            if (seen === LISTENING) return;
-            seen += chunk;
-            if (seen.includes(LISTENING)) {
-              seen = LISTENING;
-              onListening();
-              return;
-            }
-            // one look more per look that found nothing, a little later
-            for (let n = seen.split(NOT_YET).length - 1; looks < n; looks += 1) {
-              setTimeout(() => word === undefined && send('\n'), LOOK_INTERVAL_MS);
+            if (listened) return;
+            const lines = (partial + chunk).split('\n');
+            partial = lines.pop() ?? '';
+            // the shell's lines end the line the tool may have started
+            for (const line of lines) {
+              if (line.endsWith(LISTENING)) {
+                listened = true;
+                onListening();
+                return;
+              }
+              // a look that found nothing: another, a little later
+              if (line.endsWith(NOT_YET)) setTimeout(() => word === undefined && send('\n'), LOOK_INTERVAL_MS);
             }
           },
   });

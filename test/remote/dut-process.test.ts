@@ -4,13 +4,23 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dutProcessScript, LISTENING, startDutServer } from '../../src/remote/dut-process.js';
+import type { DutExec } from '../../src/benchmarks/types.js';
+import { dutProcessScript, LISTENING, startDutProcess, startDutServer } from '../../src/remote/dut-process.js';
 import { lxc, native } from '../../src/remote/exec-context.js';
 import { shellQuote } from '../../src/remote/shell-quote.js';
 import { fakeContext, fakeDut } from '../helpers/job-context.js';
 
 const NOT_YET = '@@edgebench not listening@@';
 const IPERF3 = spawnSync('sh', ['-c', 'command -v iperf3'], { encoding: 'utf8' }).stdout.trim();
+
+/** Every shell started, so that a failed test leaves no tool running. */
+const started: Shell[] = [];
+afterAll(() => {
+  for (const sh of started) {
+    spawnSync('pkill', ['-KILL', '-P', String(sh.child.pid)]);
+    sh.child.kill('SIGKILL');
+  }
+});
 
 /** The script under a real shell, talked to as the test machine does: lines on its stdin. */
 class Shell {
@@ -23,6 +33,7 @@ class Shell {
     this.child.stdout.on('data', (d: Buffer) => (this.stdout += d.toString()));
     this.child.stderr.on('data', (d: Buffer) => (this.stderr += d.toString()));
     this.exited = new Promise((resolve) => this.child.once('close', (code, signal) => resolve(code ?? (signal ? -1 : null))));
+    started.push(this);
   }
   /** Answers each "not listening" with a look more, as startDutProcess does, until it listens or ends. */
   async untilListening(): Promise<boolean> {
@@ -50,6 +61,22 @@ class Shell {
 }
 
 const alive = (pid: number) => existsSync(`/proc/${pid}`);
+
+/**
+ * A tool that sets its own SIGINT handler (a background job starts with SIGINT ignored, and node
+ * resets it to the default at its start), then creates `ready`; on SIGINT it prints and exits 130,
+ * as perf stat does.
+ */
+const countsOnInt = (ready: string) => [
+  process.execPath,
+  '-e',
+  `process.on('SIGINT', () => { console.log('counted'); process.exit(130); }); require('fs').writeFileSync(${JSON.stringify(ready)}, ''); setInterval(() => {}, 1000)`,
+];
+
+async function untilExists(path: string): Promise<void> {
+  for (let i = 0; i < 1000 && !existsSync(path); i += 1) await new Promise((r) => setTimeout(r, 10));
+  if (!existsSync(path)) throw new Error(`${path} never appeared`);
+}
 
 describe.each([
   ['busybox sh', ['/bin/busybox', 'sh']],
@@ -161,12 +188,9 @@ describe.each([
   });
 
   it('sends SIGINT on "int" and passes the tool\'s output and status on', async () => {
-    // a tool that sets its own SIGINT handler (a background job starts with SIGINT ignored), prints
-    // and exits 130 on it, as perf stat does
-    const onInt = "process.on('SIGINT', () => { console.log('counted'); process.exit(130); }); setInterval(() => {}, 1000)";
-    const tool = [process.execPath, '-e', onInt];
-    const sh = new Shell(shell, dutProcessScript(tool));
-    await new Promise((r) => setTimeout(r, 100));
+    const ready = join(scratch, `ready-${shell.length}-a`);
+    const sh = new Shell(shell, dutProcessScript(countsOnInt(ready)));
+    await untilExists(ready);
     sh.say('int');
     expect(await sh.exited).toBe(130);
     expect(sh.stdout).toBe('counted\n');
@@ -183,6 +207,42 @@ describe.each([
     sh.say('kill');
     expect(await sh.exited).toBe(0);
     expect(sh.stderr).not.toMatch(/not found/);
+  });
+
+  /** The DUT's exec, here: the shell reads the command's stdin from the test, as from an ssh channel. */
+  const localDut: DutExec = (command, opts) =>
+    new Promise((resolve, reject) => {
+      const child = spawn(shell[0] as string, [...shell.slice(1), '-c', command]);
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => {
+        stdout += d.toString();
+        opts.onStdout?.(d.toString('latin1'));
+      });
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      opts.signal?.addEventListener('abort', () => {
+        child.kill('SIGKILL');
+        reject(new Error('cancelled'));
+      });
+      child.once('close', (code) => resolve({ stdout, stderr, exitCode: code ?? 255 }));
+      opts.onOpen?.({ write: (text) => child.stdin.write(text) });
+    });
+
+  it('startDutServer returns once the real server listens, and kill() ends it by the shell', async () => {
+    const port = await freePort();
+    const ctx = fakeContext(localDut);
+    const server = await startDutServer(ctx, native, [IPERF3, '-s', '-p', String(port), '-B', '127.0.0.1'], port, 30_000);
+    const pid = Number(spawnSync('pgrep', ['-f', `^${IPERF3} -s -p ${port} `], { encoding: 'utf8' }).stdout.trim());
+    expect(alive(pid)).toBe(true);
+    await server.kill();
+    expect(alive(pid)).toBe(false);
+  });
+
+  it('startDutProcess interrupts a process with SIGINT and returns its output', async () => {
+    const ready = join(scratch, `ready-${shell.length}-b`);
+    const proc = startDutProcess(fakeContext(localDut), native, countsOnInt(ready), 30_000);
+    await untilExists(ready);
+    expect(await proc.interrupt()).toEqual({ stdout: 'counted\n', stderr: '', exitCode: 130 });
   });
 
   // /proc/net is /proc/self/net: in a mount namespace of its own, the shell's is replaced by a
