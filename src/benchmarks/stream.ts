@@ -98,11 +98,24 @@ export function parseStream(text: string): StreamSample {
   return { suite, kernels } as StreamSample;
 }
 
+/**
+ * What the DUT's kernel tells of its CPU caches, read with shell builtins (no `cat` in the job):
+ * cpu0's sysfs cacheinfo sizes, one per line as the kernel prints them ("32K"); without them (MIPS
+ * kernels before 4.11, such as OpenWrt 17.01's 4.4; some VM kernels), the first "cache size" line of
+ * /proc/cpuinfo, which x86 kernels print ("cache size\t: 1024 KB": the last level on Intel, L2 on AMD).
+ */
+export const CACHE_SIZES_SCRIPT = [
+  'found=',
+  'for f in /sys/devices/system/cpu/cpu0/cache/index*/size; do [ -r "$f" ] && read -r s <"$f" && echo "$s" && found=1; done',
+  '[ -n "$found" ] || [ ! -r /proc/cpuinfo ] || while IFS= read -r l; do case $l in "cache size"*) echo "$l"; break ;; esac; done </proc/cpuinfo',
+  'exit 0',
+].join('\n');
+
 const UNIT: Record<string, number> = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 };
 
 /**
- * The largest CPU cache in bytes, from `cat /sys/devices/system/cpu/cpu0/cache/index*\/size`
- * (the kernel prints each as "<KiB>K"; K, M and G are read as powers of 1024, a bare number as bytes).
+ * The largest CPU cache in bytes, from CACHE_SIZES_SCRIPT's output: sysfs sizes ("<KiB>K"; K, M and
+ * G are read as powers of 1024, a bare number as bytes), or /proc/cpuinfo's "cache size : N KB".
  * The array is sized from it (STREAM's rule: well above the last-level cache).
  */
 export function parseCacheSizes(text: string): number {
@@ -110,10 +123,12 @@ export function parseCacheSizes(text: string): number {
     .split('\n')
     .map((l) => l.trim())
     .filter((l) => l !== '');
-  if (lines.length === 0) throw new Error('no cache sizes: the output is empty (no /sys/devices/system/cpu/cpu0/cache on this kernel?)');
+  if (lines.length === 0) {
+    throw new Error('no cache sizes: the kernel shows none in /sys/devices/system/cpu/cpu0/cache nor a "cache size" line in /proc/cpuinfo');
+  }
   let largest = 0;
   for (const line of lines) {
-    const m = /^(\d+)([KMG]?)$/i.exec(line);
+    const m = /^(\d+)([KMG]?)$/i.exec(line) ?? /^cache size\s*:\s*(\d+) ?([KMG])B$/i.exec(line);
     if (!m) throw new Error(`not a cache size list: "${line}"`);
     largest = Math.max(largest, Number(m[1]) * (UNIT[(m[2] ?? '').toUpperCase()] ?? 1));
   }
@@ -146,11 +161,9 @@ const family = {
   labelNames: ['mode', 'suite', 'kernel'],
 };
 
-const CACHE_SIZES = 'cat /sys/devices/system/cpu/cpu0/cache/index*/size';
-
 async function arrayMib(ctx: JobContext, p: Params): Promise<number> {
   if (p.array_mib !== 'auto') return p.array_mib;
-  const res = await ctx.exec(`${CACHE_SIZES} 2>&1`, { timeoutMs: 15_000, signal: ctx.signal });
+  const res = await ctx.exec(CACHE_SIZES_SCRIPT, { timeoutMs: 15_000, signal: ctx.signal });
   const where = onDut(ctx.dut, native);
   const cache = parsed('stream', where, res.stdout, (text) => {
     try {

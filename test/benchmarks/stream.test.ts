@@ -1,7 +1,9 @@
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { parseCacheSizes, parseStream, STREAM_KERNELS, stream } from '../../src/benchmarks/stream.js';
+import { CACHE_SIZES_SCRIPT, parseCacheSizes, parseStream, STREAM_KERNELS, stream } from '../../src/benchmarks/stream.js';
 import type { DutConfig } from '../../src/config/schema.js';
 import type { ExecResult } from '../../src/remote/ssh-connection.js';
 import { dutConfigIssues, FIVE_REPETITIONS, fakeContext, jobOn, parseDut, planOn } from '../helpers/job-context.js';
@@ -112,14 +114,20 @@ describe('parseCacheSizes', () => {
     expect(parseCacheSizes(fixture('sysfs-cache-sizes.txt'))).toBe(32 * 1024 * 1024);
   });
 
-  it('quotes the error of a kernel without cache information', () => {
+  it("reads /proc/cpuinfo's cache size line of a kernel without sysfs cacheinfo (KB = 1024)", () => {
+    expect(parseCacheSizes(fixture('cpuinfo-cache-size.txt'))).toBe(1024 * 1024);
+  });
+
+  it('quotes a line that is no cache size', () => {
     expect(() => parseCacheSizes(fixture('sysfs-cache-sizes-missing.txt'))).toThrow(
       `not a cache size list: "cat: '/sys/devices/system/cpu/cpu0/cache/nosuch*/size': No such file or directory"`,
     );
   });
 
-  it('rejects empty output and another tool output', () => {
-    expect(() => parseCacheSizes('')).toThrow('no cache sizes: the output is empty');
+  it('rejects empty output (neither source) and another tool output', () => {
+    expect(() => parseCacheSizes('')).toThrow(
+      'no cache sizes: the kernel shows none in /sys/devices/system/cpu/cpu0/cache nor a "cache size" line in /proc/cpuinfo',
+    );
     expect(() => parseCacheSizes(fixture('lmbench-3.0-a9-stream-native.txt'))).toThrow(
       'not a cache size list: "STREAM copy latency: 0.81 nanoseconds"',
     );
@@ -131,12 +139,13 @@ describe('stream jobs', () => {
   const S = '/usr/lib/lmbench/bin/x86_64-linux-gnu/stream';
   const jobsOf = (dut: DutConfig) => planOn(stream, dut);
   const job = (bench: string, labels: Record<string, string>) => jobOn(stream, lab, bench, labels);
-  const CACHES = 'cat /sys/devices/system/cpu/cpu0/cache/index*/size 2>&1';
+  const CACHES = CACHE_SIZES_SCRIPT;
   /** stream's one instance: an exec of its own, stderr in stdout, unframed (see runParallel). */
   const ONE_INSTANCE = /^\{ .*\n\} <\/dev\/null 2>&1$/s;
-  /** cpu0's caches as captured (largest 32 MiB), and `cat`'s answer (exit 1) on a kernel without them. */
+  /** cpu0's caches as captured (largest 32 MiB), /proc/cpuinfo's line without them, and the script's answer without either. */
   const CACHES_FOUND: ExecResult = { stdout: fixture('sysfs-cache-sizes.txt'), stderr: '', exitCode: 0 };
-  const CACHES_MISSING: ExecResult = { stdout: fixture('sysfs-cache-sizes-missing.txt'), stderr: '', exitCode: 1 };
+  const CACHES_CPUINFO: ExecResult = { stdout: fixture('cpuinfo-cache-size.txt'), stderr: '', exitCode: 0 };
+  const CACHES_MISSING: ExecResult = { stdout: '', stderr: '', exitCode: 0 };
   /** A DUT whose stream prints `out` and exits with `code`: busybox sh answers with both as they are. */
   const dut = (out: string, code = 0, caches = CACHES_FOUND) =>
     fakeContext(async (cmd) => {
@@ -218,12 +227,19 @@ describe('stream jobs', () => {
     expect(ctx.dutCommands[1]).toBe(`{ ${env} stream -M 192M\n} </dev/null 2>&1`);
   });
 
+  it("sizes auto arrays from /proc/cpuinfo's cache size when sysfs has none", async () => {
+    const ctx = dut(fixture('lmbench-3.0-a9-stream-native.txt'), 0, CACHES_CPUINFO);
+    await job('{}', { mode: 'native', suite: 'stream', kernel: 'copy' }).runOnce(ctx);
+    // 1024 KB: 4 x 1 MiB per array, three arrays
+    expect(ctx.dutCommands).toEqual([CACHES, `{ ${env} stream -M 12M\n} </dev/null 2>&1`]);
+  });
+
   it('fails as parse, asking for array_mib, when the DUT shows no cache sizes', async () => {
     const ctx = dut(fixture('lmbench-3.0-a9-stream-native.txt'), 0, CACHES_MISSING);
     await expect(job('{}', { mode: 'native', suite: 'stream', kernel: 'copy' }).runOnce(ctx)).rejects.toMatchObject({
       reason: 'parse',
       message: expect.stringMatching(
-        /^stream on DUT d1 \(native\): cannot size the arrays from the CPU caches \(not a cache size list: .*\): set array_mib$/,
+        /^stream on DUT d1 \(native\): cannot size the arrays from the CPU caches \(no cache sizes: .* nor a "cache size" line in \/proc\/cpuinfo\): set array_mib$/,
       ),
     });
     expect(ctx.dutCommands).toEqual([CACHES]);
@@ -268,5 +284,46 @@ describe('stream jobs', () => {
       reason: 'exit_status',
       message: expect.stringMatching(/^stream exited with 255 on DUT d1 \(native\): Usage: /),
     });
+  });
+});
+
+// The script under the DUT's shells, in a mount namespace of its own (root: `unshare -m`): cpu0's
+// sysfs directory replaced by a tmpfs holding the captured sizes or nothing, and /proc/cpuinfo by
+// the captured one or an empty file.
+describe.each([
+  ['busybox sh', ['/bin/busybox', 'sh']],
+  ['dash', ['/bin/dash']],
+])('CACHE_SIZES_SCRIPT under %s', (_name, shell) => {
+  const CPU0 = '/sys/devices/system/cpu/cpu0';
+  const cpuinfo = fileURLToPath(new URL('../fixtures/stream/proc-cpuinfo-amd-epyc-vm.txt', import.meta.url));
+  const run = (...setup: string[]) => {
+    expect(process.getuid?.(), 'this test needs root, for unshare -m and mount').toBe(0);
+    const res = spawnSync('unshare', ['-m', 'sh', '-ec', `${setup.join('\n')}\nexec "$@"`, 'sh', ...shell, '-c', CACHE_SIZES_SCRIPT], {
+      encoding: 'utf8',
+    });
+    return { stdout: res.stdout, stderr: res.stderr, status: res.status };
+  };
+  const hideCpu0 = `mount -t tmpfs none ${CPU0}`;
+
+  it("prints the sizes in cpu0's sysfs cacheinfo, one a line, and nothing of /proc/cpuinfo", () => {
+    const sizes = fixture('sysfs-cache-sizes.txt').trim().split('\n');
+    const made = sizes.map((size, i) => `mkdir ${CPU0}/cache/index${i} && echo ${size} >${CPU0}/cache/index${i}/size`);
+    expect(run(hideCpu0, `mkdir ${CPU0}/cache`, ...made, `mount --bind ${cpuinfo} /proc/cpuinfo`)).toEqual({
+      stdout: fixture('sysfs-cache-sizes.txt'),
+      stderr: '',
+      status: 0,
+    });
+  });
+
+  it("prints /proc/cpuinfo's first cache size line when cpu0 has no cacheinfo", () => {
+    expect(run(hideCpu0, `mount --bind ${cpuinfo} /proc/cpuinfo`)).toEqual({
+      stdout: fixture('cpuinfo-cache-size.txt'),
+      stderr: '',
+      status: 0,
+    });
+  });
+
+  it('prints nothing, and exits 0, when neither has a size', () => {
+    expect(run(hideCpu0, 'mount --bind /dev/null /proc/cpuinfo')).toEqual({ stdout: '', stderr: '', status: 0 });
   });
 });
