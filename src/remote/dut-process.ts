@@ -1,7 +1,9 @@
 // Long-running processes on the DUT for the length of a client run: network servers (nuttcp,
 // netserver, iperf3) and perf stat. Each runs in the background of a shell of its own channel,
 // and the test machine talks to that shell over the channel's stdin. While a server starts, each
-// line sent is one look for its LISTEN socket, so the DUT needs no `sleep` between looks. Then one
+// line sent is one look for its LISTEN socket, so the DUT needs no `sleep` between looks: the next
+// look 10 ms after the last, or at once when the server prints (netserver and iperf3 print a line
+// once they listen), one look at a time. Then one
 // word stops the process: `int` (SIGINT: perf prints its counts) or `kill` (SIGKILL). The shell
 // knows the tool's pid, so the DUT runs nothing but the shell and the tool, and no marker scan.
 // A channel that closes early (connection lost) ends stdin, and the shell kills the tool then too.
@@ -108,6 +110,22 @@ export function startDutProcess(
   const listening = new Promise<void>((resolve) => (onListening = resolve));
   let partial = ''; // stdout after its last newline, until the server listens
   let listened = false;
+  // One look at a time: the shell answers each with one line, and an empty line still unread
+  // when it answers "listening" would be taken for the word that stops the server.
+  let looking = true; // the shell's first look is its own
+  let printed = false; // the server printed during the current look
+  let nextLook: NodeJS.Timeout | undefined;
+  const look = () => {
+    clearTimeout(nextLook);
+    if (word !== undefined) return;
+    looking = true;
+    printed = false;
+    send('\n');
+  };
+  const serverPrinted = () => {
+    if (looking) printed = true;
+    else look();
+  };
   const exited = ctx.exec(command, {
     timeoutMs,
     signal: abort.signal,
@@ -129,12 +147,23 @@ export function startDutProcess(
                 onListening();
                 return;
               }
-              // a look that found nothing: another, a little later
-              if (line.endsWith(NOT_YET)) setTimeout(() => word === undefined && send('\n'), LOOK_INTERVAL_MS);
+              if (!line.endsWith(NOT_YET)) {
+                if (line !== '') serverPrinted();
+                continue;
+              }
+              // a look that found nothing: another at once if the server printed meanwhile, else a little later
+              looking = false;
+              if (printed || line !== NOT_YET) look();
+              else nextLook = setTimeout(look, LOOK_INTERVAL_MS);
             }
           },
   });
-  exited.catch(() => {}).finally(() => ctx.signal.removeEventListener('abort', stopWithParent));
+  exited
+    .catch(() => {})
+    .finally(() => {
+      clearTimeout(nextLook);
+      ctx.signal.removeEventListener('abort', stopWithParent);
+    });
   const say = (w: string) => {
     if (word !== undefined) return;
     word = w;

@@ -3,11 +3,12 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { DutExec } from '../../src/benchmarks/types.js';
 import { dutProcessScript, LISTENING, startDutProcess, startDutServer } from '../../src/remote/dut-process.js';
 import { lxc, native } from '../../src/remote/exec-context.js';
 import { shellQuote } from '../../src/remote/shell-quote.js';
+import type { ExecResult } from '../../src/remote/ssh-connection.js';
 import { fakeContext, fakeDut } from '../helpers/job-context.js';
 
 const NOT_YET = '@@edgebench not listening@@';
@@ -301,5 +302,79 @@ describe('startDutServer', () => {
     expect(dut.processes[0]?.killed).toBe(false);
     await server.kill();
     expect(dut.processes[0]?.killed).toBe(true);
+  });
+});
+
+describe('startDutProcess: when it looks for the LISTEN socket', () => {
+  /** netserver 2.7.0's line once it listens (captured in the lab). */
+  const STARTING = "Starting netserver with host 'IN(6)ADDR_ANY' port '12865' and family AF_UNSPEC\n";
+  /** A server's shell driven by the test: what it prints, and every line the test machine sent it. */
+  function drivenShell() {
+    const sent: string[] = [];
+    let print: (text: string) => void = () => {};
+    const exec: DutExec = (_command, opts) =>
+      new Promise<ExecResult>((resolve) => {
+        print = (text) => opts.onStdout?.(text);
+        opts.onOpen?.({
+          write(text) {
+            sent.push(text);
+            if (text === 'kill\n') resolve({ stdout: '', stderr: '', exitCode: 0 });
+          },
+        });
+      });
+    return { exec, sent, print: (text: string) => print(text) };
+  }
+  const start = (exec: DutExec) => startDutProcess(fakeContext(exec), native, ['netserver', '-D', '-f', '-p', '12865'], 60_000, 12865);
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('looks again 10 ms after a look that found nothing, at once when the server prints, and never after "listening"', async () => {
+    const sh = drivenShell();
+    const server = start(sh.exec);
+    sh.print(`${NOT_YET}\n`); // the shell's own first look
+    vi.advanceTimersByTime(9);
+    expect(sh.sent).toEqual([]);
+    vi.advanceTimersByTime(1);
+    expect(sh.sent).toEqual(['\n']);
+    sh.print(`${NOT_YET}\n`);
+    sh.print(STARTING);
+    expect(sh.sent).toEqual(['\n', '\n']);
+    vi.advanceTimersByTime(100); // the 10 ms look was not also sent
+    expect(sh.sent).toEqual(['\n', '\n']);
+    sh.print(`${LISTENING}\n`);
+    await server.listening;
+    vi.advanceTimersByTime(100);
+    await server.kill();
+    expect(sh.sent).toEqual(['\n', '\n', 'kill\n']);
+  });
+
+  it('keeps one look at a time: what the server prints during a look brings the next one forward to its answer', async () => {
+    const sh = drivenShell();
+    const server = start(sh.exec);
+    sh.print(STARTING); // during the shell's first look
+    expect(sh.sent).toEqual([]);
+    sh.print(`${NOT_YET}\n`);
+    expect(sh.sent).toEqual(['\n']);
+    sh.print('a second line\n'); // during that look
+    expect(sh.sent).toEqual(['\n']);
+    sh.print(`${LISTENING}\n`);
+    await server.listening;
+    vi.advanceTimersByTime(100);
+    expect(sh.sent).toEqual(['\n']);
+    await server.kill();
+  });
+
+  it("takes a line the server began, ended by the shell's answer, for output", async () => {
+    const sh = drivenShell();
+    const server = start(sh.exec);
+    sh.print(`Starting netserver${NOT_YET}\n`);
+    expect(sh.sent).toEqual(['\n']);
+    sh.print(`${LISTENING}\n`);
+    await server.listening;
+    await server.kill();
   });
 });
