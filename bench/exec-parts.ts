@@ -1,7 +1,7 @@
 // Where a job's orchestration time goes on the DUT: the commands edgebench wraps around every tool,
 // each timed on its own over edgebench's own persistent SSH connection (dist/remote/ssh-connection.js),
 // RUNS times, median. A reading aid for overhead.js and round-efficiency.js, not a target:
-//   exec `true`                  an exec channel: dropbear's fork, the login shell, `exec env … sh -c`
+//   exec `true`                  an exec channel: dropbear's fork, the login shell, `export …; exec sh -c`
 //   parallel script, native      what 2+ instances of sysbench/linpack/stream run in: mktemp, subshells, cat, rm
 //                                (one instance runs without it, as exec `true` does)
 //   parallel script, lxc         the same with lxc-attach into pool container 0

@@ -51,7 +51,7 @@ function classify(comm: string, marked: boolean): ProcClass {
   if (TOOLS.has(comm) || comm.startsWith('stream') || comm.startsWith('orted') || comm.startsWith('prted')) return 'tool';
   // lxc-attach runs itself again from a memfd
   if (comm === 'lxc-attach' || comm.startsWith('memfd:lxc-att')) return 'lxc-attach';
-  // `exec env EDGEBENCH_JOB=… sh -c …` is how every command's shell starts
+  // `export EDGEBENCH_JOB=…; exec sh -c …` is how every command's shell starts (`env`: before 2026-12)
   if (SHELLS.has(comm) || comm === 'env') return marked ? 'shell' : 'unmarked';
   return marked ? 'helper' : 'unmarked';
 }
@@ -78,7 +78,7 @@ export function processesIn(namespaces: ReadonlySet<string>): Proc[] {
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       if (fields[0] === 'Z') continue;
       const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replaceAll('\0', ' ').trim();
-      // the marker is in the environment, or being put there (`exec env EDGEBENCH_JOB=… sh -c …`); a
+      // the marker is in the environment, or being put there (the login shell's `export EDGEBENCH_JOB=…`); a
       // process that is exiting has no memory left to read either from: it is judged by its name
       const exiting = cmdline === '';
       const marked = exiting || readFileSync(`/proc/${entry}/environ`, 'latin1').includes(MARKER) || cmdline.includes(MARKER);

@@ -3,11 +3,11 @@
 // and the test machine talks to that shell over the channel's stdin. While a server starts, each
 // line sent is one look for its LISTEN socket, so the DUT needs no `sleep` between looks: the next
 // look 10 ms after the last, or at once when the server prints (netserver and iperf3 print a line
-// once they listen), one look at a time. Then one
-// word stops the process: `int` (SIGINT: perf prints its counts) or `kill` (SIGKILL). The shell
-// knows the tool's pid, so the DUT runs nothing but the shell and the tool, and no marker scan.
-// A channel that closes early (connection lost) ends stdin, and the shell kills the tool then too.
-// Timeouts and cancels, and a shell that does not end, still go through the kill by marker.
+// once they listen), one look at a time. Then one word stops the process: `int` (SIGINT: perf
+// prints its counts) or `kill` (SIGKILL). The shell knows the tool's pid, so the DUT runs nothing
+// but the shell and the tool, and no marker scan. A channel that closes early (connection lost)
+// ends stdin, and the shell kills the tool then too. Timeouts and cancels, and a shell that does
+// not end, still go through the kill by marker.
 import type { JobContext } from '../benchmarks/types.js';
 import { JobError } from './errors.js';
 import { checkedCommandIn, type ExecContext, onDut } from './exec-context.js';

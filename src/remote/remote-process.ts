@@ -9,9 +9,13 @@ export function newJobId(): string {
   return randomBytes(8).toString('hex');
 }
 
-/** Runs `command` under busybox sh with the job marker in the environment of every process. */
+/**
+ * Runs `command` under sh with the job marker in the environment of every process. The login shell
+ * (busybox ash on OpenWrt, bash elsewhere) exports the marker itself: no `env` process, one exec
+ * fewer per command.
+ */
 export function markedCommand(jobId: string, command: string): string {
-  return `exec env EDGEBENCH_JOB=${jobId} sh -c ${shellQuote(command)}`;
+  return `export EDGEBENCH_JOB=${jobId}; exec sh -c ${shellQuote(command)}`;
 }
 
 /**

@@ -117,6 +117,20 @@ describe('markedCommand', () => {
     expect(out).toBe(`${id}|it's|`);
   });
 
+  // the login shells of DUTs: busybox ash (OpenWrt), dash, bash (Raspberry Pi OS, Debian)
+  it.each([[BUSYBOX, 'sh'], ['/bin/dash'], ['/bin/bash']])('gives the marker to every descendant, from a %s login shell', (...shell) => {
+    const id = newJobId();
+    const out = execFileSync(
+      shell[0] as string,
+      [...shell.slice(1), '-c', markedCommand(id, 'sh -c \'tr "\\0" "\\n" </proc/$$/environ\'')],
+      {
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH },
+      },
+    );
+    expect(out.split('\n')).toContain(`EDGEBENCH_JOB=${id}`);
+  });
+
   it('passes the exit status through', () => {
     const id = newJobId();
     let status: number | undefined;
@@ -131,7 +145,7 @@ describe('markedCommand', () => {
   it('quotes the command as one argument', () => {
     const id = newJobId();
     const cmd = markedCommand(id, 'echo \'a b\' "$HOME" `true` $(true); echo done');
-    expect(cmd.startsWith(`exec env EDGEBENCH_JOB=${id} sh -c '`)).toBe(true);
+    expect(cmd.startsWith(`export EDGEBENCH_JOB=${id}; exec sh -c '`)).toBe(true);
     const out = execFileSync(BUSYBOX, ['sh', '-c', cmd], { encoding: 'utf8', env: { PATH: process.env.PATH, HOME: '/h' } });
     expect(out).toBe('a b /h\ndone\n');
   });
