@@ -51,7 +51,8 @@ function classify(comm: string, marked: boolean): ProcClass {
   if (TOOLS.has(comm) || comm.startsWith('stream') || comm.startsWith('orted') || comm.startsWith('prted')) return 'tool';
   // lxc-attach runs itself again from a memfd
   if (comm === 'lxc-attach' || comm.startsWith('memfd:lxc-att')) return 'lxc-attach';
-  // `export EDGEBENCH_JOB=…; exec sh -c …` is how every command's shell starts (`env`: before 2026-12)
+  // `export EDGEBENCH_JOB=…; exec sh -c …` is how every command's shell starts; `env` is a launcher
+  // (stream's, setting lmbench's timing variables; every command's before d740fb9)
   if (SHELLS.has(comm) || comm === 'env') return marked ? 'shell' : 'unmarked';
   return marked ? 'helper' : 'unmarked';
 }
