@@ -1,7 +1,7 @@
 // iperf3, k servers on the DUT and k clients on the TM started together: each client's -J output
 // is one sample, the aggregate throughput is their sum (the paper's Figs. 7-10).
 import { z } from 'zod';
-import { duration, positiveInt, repetitions, tcpPort, toolPath } from '../config/fields.js';
+import { duration, maxOutputBytes, positiveInt, repetitions, tcpPort, toolPath } from '../config/fields.js';
 import type { DutConfig } from '../config/schema.js';
 import { type DutProcess, startDutServer } from '../remote/dut-process.js';
 import { ToolReportedError } from '../remote/errors.js';
@@ -39,25 +39,27 @@ export interface Iperf3Sample {
   lostPercent: number | undefined;
 }
 
+// JSON carries any number: a negative one is no measurement (1e400 parses to Infinity, which z.number() refuses)
 const sum = z.object({
-  seconds: z.number(),
-  bytes: z.number(),
-  bits_per_second: z.number(),
-  retransmits: z.number().optional(),
-  lost_percent: z.number().optional(),
+  seconds: z.number().positive(),
+  bytes: z.number().nonnegative(),
+  bits_per_second: z.number().nonnegative(),
+  retransmits: z.number().nonnegative().optional(),
+  lost_percent: z.number().nonnegative().optional(),
 });
 
 const report = z.object({
   start: z.object({
     version: z.string().optional(),
-    test_start: z.object({ protocol: z.string(), num_streams: z.number(), reverse: z.number() }),
+    test_start: z.object({ protocol: z.string(), num_streams: z.number().int().positive(), reverse: z.number() }),
   }),
   end: z.object({ sum_sent: sum, sum_received: sum }),
 });
 
 /** Parses one `iperf3 -c ... -J` client output (iperf3 3.x). */
 export function parseIperf3(text: string): Iperf3Sample {
-  if (!text.trimStart().startsWith('{')) throw new Error('not iperf3 -J output: no JSON object');
+  // -J only: iperf3's text report is meant for people and changes between versions
+  if (!text.trimStart().startsWith('{')) throw new Error('not iperf3 -J output: no JSON object (edgebench reads iperf3 -J only)');
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -76,7 +78,8 @@ export function parseIperf3(text: string): Iperf3Sample {
   const { start, end } = r.data;
   const protocol = start.test_start.protocol.toLowerCase();
   if (protocol !== 'tcp' && protocol !== 'udp' && protocol !== 'sctp')
-    throw new Error(`iperf3 protocol ${start.test_start.protocol} is unknown`);
+    throw new Error(`iperf3 protocol ${start.test_start.protocol.slice(0, 40)} is unknown`);
+  if (end.sum_received.bits_per_second === 0) throw new Error('iperf3 measured no throughput: the receiver got 0 bits/s');
   return {
     version: start.version?.replace(/^iperf /, ''),
     protocol,
@@ -100,6 +103,7 @@ const params = z.strictObject({
   base_port: tcpPort.default(5201).meta({ description: 'Instance i listens on base_port + i' }),
   repetitions: repetitions.optional(),
   timeout: duration('1m').prefault('1m').meta({ description: 'Per repetition; longer than duration' }),
+  max_output_bytes: maxOutputBytes,
   path: toolPath.default('iperf3').meta({ description: 'iperf3 on the DUT (servers)' }),
   client_path: toolPath.default('iperf3').meta({ description: 'iperf3 on the test machine (clients)' }),
 });

@@ -5,8 +5,14 @@ import type { JobBase, ResultFamily } from './types.js';
 export function jobBase(
   benchmark: string,
   family: ResultFamily,
-  params: { repetitions?: Repetitions | undefined; timeout: number },
+  params: { repetitions?: Repetitions | undefined; timeout: number; max_output_bytes: number },
   defaults: { repetitions: Repetitions },
 ): JobBase {
-  return { benchmark, family: family.name, repetitions: params.repetitions ?? defaults.repetitions, timeoutMs: params.timeout };
+  return {
+    benchmark,
+    family: family.name,
+    repetitions: params.repetitions ?? defaults.repetitions,
+    timeoutMs: params.timeout,
+    maxOutputBytes: params.max_output_bytes,
+  };
 }

@@ -3,7 +3,7 @@
 // k instances: k processes natively, or one in each of k pool containers.
 import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
-import { duration, mode, positiveInt, repetitions, toolPath } from '../config/fields.js';
+import { duration, maxOutputBytes, mode, positiveInt, repetitions, toolPath } from '../config/fields.js';
 import type { DutConfig } from '../config/schema.js';
 import { JobError } from '../remote/errors.js';
 import type { ExecContext } from '../remote/exec-context.js';
@@ -77,11 +77,15 @@ export function hpccInput(n: number, nb = Math.min(n, 64)): string {
   ].join('\n');
 }
 
-/** A decimal from the tool's text times 10^pow, rounded as the decimal would be (0.0331844 Tflop/s is 33184400000). */
-function scaled(text: string, pow: number): number {
+/**
+ * A rate from the tool's text times 10^pow, rounded as the decimal would be (0.0331844 Tflop/s is 33184400000).
+ * `what` names the tool for the error: a rate that is not a positive finite number is no measurement.
+ */
+function scaled(text: string, pow: number, what: string): number {
   const m = /^(\d+(?:\.\d*)?)(?:[eE]([+-]?\d+))?$/.exec(text);
-  if (!m) throw new Error(`not a number: "${text}"`);
-  return Number(`${m[1]}e${Number(m[2] ?? 0) + pow}`);
+  const rate = m ? Number(`${m[1]}e${Number(m[2] ?? 0) + pow}`) : Number.NaN;
+  if (!Number.isFinite(rate) || rate <= 0) throw new Error(`${what} has no usable rate: ${quote(text)}`);
+  return rate;
 }
 
 const quote = (line: string) => `"${line.trim().slice(0, 200)}"`;
@@ -90,9 +94,12 @@ const quote = (line: string) => `"${line.trim().slice(0, 200)}"`;
 // Time, Gflops. The same row in xhpl's output and in hpcc's HPL section.
 const HPL_ROW = /^(W[RC]\S*)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+(?:\.\d*)?)\s+(\d+(?:\.\d*)?(?:[eE][+-]?\d+)?)\s*$/gm;
 const HPL_ROW_ANYWHERE = new RegExp(HPL_ROW.source, 'm');
-const RESIDUAL_CHECK = /^\|\|Ax-b\|\|.*\.{3,}\s*(PASSED|FAILED)\s*$/gm;
+// Each regex here has at most one quantifier that can run over a given stretch of text: ".*\.{3,}" or
+// "\s*(.*?)\s*" would try every split of a long run of dots or spaces (quadratic, cubic), and "^\s*" with /m
+// rescans a run of blank lines from each of them. Trimming is left to code.
+const RESIDUAL_CHECK = /^\|\|Ax-b\|\|.*\.\.\.\s*(PASSED|FAILED)\s*$/gm;
 // HPL_pwarn / HPL_pabort: "HPL ERROR from process # 0, on line 352 of function HPL_pdinfo:" then ">>> message <<<".
-const HPL_DIAGNOSTIC = /^(HPL (?:ERROR|WARNING) from process .*?):?\s*\n>>>\s*(.*?)\s*<<<\s*$/m;
+const HPL_DIAGNOSTIC = /^(HPL (?:ERROR|WARNING) from process .*)\r?\n\s*>>>(.*)<<<\s*$/m;
 
 interface HplResult {
   n: number;
@@ -112,14 +119,14 @@ function hplResults(text: string): HplResult[] {
     return {
       n: Number(row[2]),
       seconds: Number(row[6]),
-      flops: scaled(row[7] as string, 9), // Gflop/s
+      flops: scaled(row[7] as string, 9, 'HPL output'), // Gflop/s
       residualPassed: checks.length > 0 ? true : undefined,
     };
   });
 }
 
 function noHplResult(text: string, what: string): Error {
-  const skipped = /^\s*([1-9]\d*) tests skipped because of illegal input values\.?\s*$/m.exec(text);
+  const skipped = /^[ \t]*([1-9]\d*) tests skipped because of illegal input values\.?\s*$/m.exec(text);
   return new Error(
     skipped ? `${what} ran no HPL test: ${quote(skipped[0])}` : `${what} has no HPL result line (truncated output, or HPL did not run)`,
   );
@@ -129,6 +136,11 @@ function noHplResult(text: string, what: string): Error {
 const best = (results: HplResult[]): HplResult => results.reduce((a, b) => (b.flops > a.flops ? b : a));
 
 function sample(tool: LinpackTool, r: { n: number; flops: number; seconds?: number; residualPassed?: boolean | undefined }): LinpackSample {
+  // N and the time come from the text as digits: 400 of them overflow, and hpcc's summary keys are any word
+  if (!Number.isSafeInteger(r.n) || r.n < 1) throw new Error(`${tool} output has no usable problem size N (${r.n})`);
+  if (r.seconds !== undefined && !(Number.isFinite(r.seconds) && r.seconds >= 0)) {
+    throw new Error(`${tool} output has no usable time (${r.seconds} s)`);
+  }
   const s: LinpackSample = { tool, n: r.n, flops: r.flops };
   if (r.seconds !== undefined) s.seconds = r.seconds;
   if (r.residualPassed !== undefined) s.residualPassed = r.residualPassed;
@@ -158,7 +170,7 @@ function parseHpcc(text: string): LinpackSample {
   if (tflops !== undefined && n !== undefined && time !== undefined) {
     return sample('hpcc', {
       n: Number(n),
-      flops: scaled(tflops, 12), // Tflop/s
+      flops: scaled(tflops, 12, 'hpcc output'), // Tflop/s
       seconds: Number(time),
       residualPassed: r.residualPassed,
     });
@@ -178,9 +190,9 @@ function parseHpl(text: string): LinpackSample {
  */
 function parseNetlibLinpack(text: string): LinpackSample {
   const order = /times are reported for matrices of order\s+(\d+)/.exec(text);
-  const summary = /^\s*(?:Rolled|Unrolled)\s+(?:Single|Double)\s+Precision\s+(\d+)\s+Kflops\s*;\s*(\d+)\s+Reps/m.exec(text);
+  const summary = /^[ \t]*(?:Rolled|Unrolled)\s+(?:Single|Double)\s+Precision\s+(\d+)\s+Kflops\s*;\s*(\d+)\s+Reps/m.exec(text);
   if (!order || !summary) throw new Error('linpack output has no "Kflops ; Reps" result line (truncated output?)');
-  return sample('linpack', { n: Number(order[1]), flops: scaled(summary[1] as string, 3) });
+  return sample('linpack', { n: Number(order[1]), flops: scaled(summary[1] as string, 3, 'linpack output') });
 }
 
 /**
@@ -190,12 +202,12 @@ function parseNetlibLinpack(text: string): LinpackSample {
  */
 function parseMenningerLinpack(text: string): LinpackSample {
   const size = [...text.matchAll(/^Array size (\d+) X \d+\.\s*$/gm)].at(-1);
-  const row = [...text.matchAll(/^\s*\d+\s+\d+\.\d+\s+\d+\.\d+%\s+\d+\.\d+%\s+\d+\.\d+%\s+(\d+(?:\.\d*)?)\s*$/gm)].at(-1);
+  const row = [...text.matchAll(/^[ \t]*\d+\s+\d+\.\d+\s+\d+\.\d+%\s+\d+\.\d+%\s+\d+\.\d+%\s+(\d+(?:\.\d*)?)\s*$/gm)].at(-1);
   if (!size || !row || (row.index ?? 0) < (size.index ?? 0)) {
     const refusal = /^(?:Not enough memory available.*|Too small\.)$/m.exec(text);
     throw new Error(refusal ? `linpack: ${quote(refusal[0])}` : 'linpack output has no KFLOPS row (truncated output?)');
   }
-  return sample('linpack', { n: Math.floor(Number(size[1]) / 2), flops: scaled(row[1] as string, 3) });
+  return sample('linpack', { n: Math.floor(Number(size[1]) / 2), flops: scaled(row[1] as string, 3, 'linpack output') });
 }
 
 /**
@@ -207,8 +219,10 @@ function parseMenningerLinpack(text: string): LinpackSample {
 export function parseLinpack(text: string): LinpackSample {
   const diagnostic = HPL_DIAGNOSTIC.exec(text);
   if (diagnostic) {
-    const input = diagnostic[1]?.includes('HPL_pdinfo') ? ' (the input file was not used: hpcc then runs its default problem)' : '';
-    throw new Error(`${diagnostic[1]}: ${quote(diagnostic[2] as string)}${input}`);
+    const head = (diagnostic[1] as string).trimEnd();
+    const from = (head.endsWith(':') ? head.slice(0, -1) : head).trimEnd().slice(0, 200);
+    const input = from.includes('HPL_pdinfo') ? ' (the input file was not used: hpcc then runs its default problem)' : '';
+    throw new Error(`${from}: ${quote(diagnostic[2] as string)}${input}`);
   }
   if (/This is the DARPA\/DOE HPC Challenge Benchmark|^Begin of HPL section\.$/m.test(text)) return parseHpcc(text);
   if (/^HPLinpack \d/m.test(text) || HPL_ROW_ANYWHERE.test(text)) return parseHpl(text);
@@ -237,6 +251,7 @@ const params = z.strictObject({
     }),
   repetitions: repetitions.optional(),
   timeout: duration('10m').prefault('10m').meta({ description: 'Per repetition' }),
+  max_output_bytes: maxOutputBytes,
   path: toolPath.optional().meta({ description: 'The tool on the DUT; defaults to hpcc, xhpl or linpack' }),
 });
 type Params = z.output<typeof params>;

@@ -1,7 +1,7 @@
 // netperf TCP_RR and UDP_RR, 100-byte requests and 200-byte responses, netserver on the DUT and
 // netperf on the TM: round-trip latency = 1 / transaction rate (the paper's Fig. 6).
 import { z } from 'zod';
-import { duration, positiveInt, repetitions, tcpPort, toolPath } from '../config/fields.js';
+import { duration, maxOutputBytes, positiveInt, repetitions, tcpPort, toolPath } from '../config/fields.js';
 import type { DutConfig } from '../config/schema.js';
 import { startDutServer } from '../remote/dut-process.js';
 import { ToolReportedError } from '../remote/errors.js';
@@ -104,6 +104,7 @@ const params = z.strictObject({
   port: tcpPort.default(12865).meta({ description: "netserver's control port" }),
   repetitions: repetitions.optional(),
   timeout: duration('1m').prefault('1m').meta({ description: 'Per repetition; longer than duration' }),
+  max_output_bytes: maxOutputBytes,
   path: toolPath.default('netserver').meta({ description: 'netserver on the DUT' }),
   client_path: toolPath.default('netperf').meta({ description: 'netperf on the test machine' }),
 });

@@ -1,7 +1,7 @@
 // nuttcp, one TCP bulk stream between the TM (client) and a server on the DUT: goodput in each
 // direction (the paper's Fig. 5).
 import { z } from 'zod';
-import { duration, repetitions, tcpPort, toolPath } from '../config/fields.js';
+import { duration, maxOutputBytes, repetitions, tcpPort, toolPath } from '../config/fields.js';
 import type { DutConfig } from '../config/schema.js';
 import { startDutServer } from '../remote/dut-process.js';
 import { ToolReportedError } from '../remote/errors.js';
@@ -48,7 +48,11 @@ const MIB = 1024 * 1024;
 const HUMAN =
   /^[ \t]*([\d.]+) MB \/[ \t]+([\d.]+) sec =[ \t]+([\d.]+) Mbps ([\d.]+) %TX ([\d.]+) %RX(?: (\d+) retrans)?(?: ([\d.]+) msRTT)?(?: (\d+) \/ (\d+) drop\/pkt)?(?: ([\d.]+) %loss)?[ \t]*$/gm;
 
-const opt = (s: string | undefined, scale = 1): number | undefined => (s === undefined ? undefined : Number(s) * scale);
+// nuttcp prints plain decimals; Number() would also take "-5", "0x1F", "1e400" or "" (as 0). Anything
+// else is NaN here, which parseNuttcp refuses.
+const DECIMAL = /^\d+(?:\.\d+)?$/;
+const opt = (s: string | undefined, scale = 1): number | undefined =>
+  s === undefined ? undefined : DECIMAL.test(s) ? Number(s) * scale : Number.NaN;
 
 function fromMbps(mbps: number): number {
   // nuttcp's Mbps are 10^6 bit/s of the bytes over the unrounded real time: this is bytes / real
@@ -76,10 +80,18 @@ function parseHuman(text: string): NuttcpSample | undefined {
 // -fparse: one line of key=value, e.g.
 // megabytes=4092.6017 real_seconds=3.00 rate_Mbps=11433.1452 tx_cpu=74 rx_cpu=39 retrans=0 rtt_ms=0.29
 function parseKeyValue(text: string): NuttcpSample | undefined {
-  // A value at the very end of the text, with nothing after it, may have been cut short.
-  const complete = /\s$/.test(text) ? text : text.replace(/\S+$/, '');
+  // A value at the very end of the text, with nothing after it, may have been cut short. Found
+  // without /\S+$/, which retries from every character of a long word (quadratic).
+  let end = text.length;
+  while (end > 0 && !/\s/.test(text[end - 1] as string)) end--;
+  const complete = end === text.length ? text : text.slice(0, end);
   for (const line of complete.split('\n').reverse()) {
-    const kv = new Map([...line.matchAll(/(\w+)=(\S+)/g)].map((m) => [m[1], m[2]]));
+    // key=value words, split by hand: /(\w+)=/ would rescan a long word without "=" from each of its characters
+    const kv = new Map<string, string>();
+    for (const word of line.split(/\s+/)) {
+      const eq = word.indexOf('=');
+      if (eq > 0 && eq < word.length - 1 && /^\w+$/.test(word.slice(0, eq))) kv.set(word.slice(0, eq), word.slice(eq + 1));
+    }
     const num = (key: string, scale = 1) => opt(kv.get(key), scale);
     const megabytes = num('megabytes');
     const seconds = num('real_seconds');
@@ -113,6 +125,7 @@ export function parseNuttcp(text: string): NuttcpSample {
     if (value !== undefined && !Number.isFinite(value)) throw new Error(`not nuttcp output: ${key} is not a number`);
   }
   if (sample.seconds <= 0) throw new Error(`nuttcp reported a real time of ${sample.seconds} s`);
+  if (sample.goodputBytesPerSecond <= 0) throw new Error('nuttcp measured no goodput (0 Mbps)');
   return sample;
 }
 
@@ -128,6 +141,7 @@ const params = z.strictObject({
   perf_path: toolPath.default('perf'),
   repetitions: repetitions.optional(),
   timeout: duration('1m').prefault('1m').meta({ description: 'Per repetition; longer than duration' }),
+  max_output_bytes: maxOutputBytes,
   path: toolPath.default('nuttcp').meta({ description: 'nuttcp on the DUT (server)' }),
   client_path: toolPath.default('nuttcp').meta({ description: 'nuttcp on the test machine (client)' }),
 });

@@ -7,7 +7,7 @@
 // are powers of 1024), not of one array.
 
 import { z } from 'zod';
-import { duration, mode, positiveInt, repetitions, toolPath } from '../config/fields.js';
+import { duration, maxOutputBytes, mode, positiveInt, repetitions, toolPath } from '../config/fields.js';
 import type { DutConfig } from '../config/schema.js';
 import { JobError } from '../remote/errors.js';
 import { native, onDut } from '../remote/exec-context.js';
@@ -15,9 +15,16 @@ import { runParallel } from '../remote/parallel.js';
 import { parsed } from '../remote/tool-failure.js';
 import { instanceContexts } from './instances.js';
 import { jobBase } from './job-base.js';
+import {
+  type ArraySize,
+  autoArrayMib,
+  LMBENCH_MAX_ARRAY_MIB,
+  LMBENCH_MAX_TOTAL_MIB,
+  MEMORY_SCRIPT,
+  MIN_AUTO_ARRAY_MIB,
+  splitMemoryLine,
+} from './stream-size.js';
 import type { Benchmark, Job, JobContext } from './types.js';
-
-const MIB = 1024 * 1024;
 
 /** The kernels of each suite, in lmbench's output order. */
 export const STREAM_KERNELS = {
@@ -58,12 +65,15 @@ export function parseStream(text: string): StreamSample {
     // Parsing "<decimal>e<exp>" converts exactly, unlike multiplying the parsed number.
     // MB is 10^6 bytes: lmbench's src/lib_timing.c line 28 `#define MB (1000*1000.0)` (intel/lmbench
     // 0806f9e5, "bandwidths are all power of ten"), divided out by mb(), which prints "%.2f MB/sec".
-    const n = Number(`${value}e${unit === 'nanoseconds' ? -9 : 6}`);
+    // lmbench prints "%.2f": Number() would also read "-5", "0x1F" (hex, with the exponent appended) or "1e400".
+    const decimal = /^\d+(?:\.\d+)?$/.test(value);
+    const n = decimal ? Number(`${value}e${unit === 'nanoseconds' ? -9 : 6}`) : Number.NaN;
     // A zero-length array (-M 0, or -M with no digits: lmbench's atoi gives 0) prints "inf
     // nanoseconds" and "0.00 MB/sec" and exits 0: that is a failed run, never a value.
-    if (!Number.isFinite(n) || n <= 0) {
+    if (n === 0 || value === 'inf') {
       throw new Error(`lmbench stream measured nothing (array size -M too small?): "${line.trim()}"`);
     }
+    if (!Number.isFinite(n)) throw new Error(`lmbench stream: unreadable value in "${line.trim()}"`);
     const entry = found[suite].get(kernel) ?? {};
     const key = what === 'latency' ? 'latencySeconds' : 'bandwidthBytesPerSecond';
     if (entry[key] !== undefined) throw new Error(`lmbench stream: "${prefix} ${kernel} ${what}" appears twice: one run per text`);
@@ -130,7 +140,10 @@ export function parseCacheSizes(text: string): number {
   for (const line of lines) {
     const m = /^(\d+)([KMG]?)$/i.exec(line) ?? /^cache size\s*:\s*(\d+) ?([KMG])B$/i.exec(line);
     if (!m) throw new Error(`not a cache size list: "${line}"`);
-    largest = Math.max(largest, Number(m[1]) * (UNIT[(m[2] ?? '').toUpperCase()] ?? 1));
+    const size = Number(m[1]) * (UNIT[(m[2] ?? '').toUpperCase()] ?? 1);
+    // 400 digits would be Infinity bytes, and an array sized from it
+    if (!Number.isSafeInteger(size)) throw new Error(`not a cache size: "${line}"`);
+    largest = Math.max(largest, size);
   }
   if (largest === 0) throw new Error('no cache sizes: every size read 0');
   return largest;
@@ -143,14 +156,22 @@ const params = z.strictObject({
     .min(1)
     .default(['stream', 'stream2']),
   array_mib: z
-    .union([z.literal('auto'), positiveInt(1 << 20)])
+    .union([
+      z.literal('auto'),
+      positiveInt(1 << 20).max(LMBENCH_MAX_ARRAY_MIB, {
+        message: `must be at most ${LMBENCH_MAX_ARRAY_MIB}: lmbench holds -M (the 3 arrays) in a C int, at most ${LMBENCH_MAX_TOTAL_MIB}M`,
+      }),
+    ])
     .default('auto')
-    .meta({ description: "MiB per array (lmbench uses three); auto: cache_multiple x the DUT's largest CPU cache" }),
+    .meta({
+      description: `MiB per array (lmbench uses three; at most ${LMBENCH_MAX_ARRAY_MIB}); auto: cache_multiple x the DUT's largest CPU cache, at least ${MIN_AUTO_ARRAY_MIB} MiB, at most ${LMBENCH_MAX_ARRAY_MIB} MiB and half the DUT's available memory`,
+    }),
   cache_multiple: positiveInt(64)
     .default(4)
     .meta({ description: 'With array_mib auto: each array at least this many times the largest cache' }),
   repetitions: repetitions.optional(),
   timeout: duration('5m').prefault('5m').meta({ description: 'Per repetition' }),
+  max_output_bytes: maxOutputBytes,
   path: toolPath.default('stream').meta({ description: "lmbench's stream; Debian: /usr/lib/lmbench/bin/<arch>/stream" }),
 });
 type Params = z.output<typeof params>;
@@ -161,18 +182,23 @@ const family = {
   labelNames: ['mode', 'suite', 'kernel'],
 };
 
-async function arrayMib(ctx: JobContext, p: Params): Promise<number> {
-  if (p.array_mib !== 'auto') return p.array_mib;
-  const res = await ctx.exec(CACHE_SIZES_SCRIPT, { timeoutMs: 15_000, signal: ctx.signal });
+/** What `array_mib: auto` reads on the DUT: the caches, then the available memory; one exec, builtins only. */
+export const ARRAY_SIZE_SCRIPT = `(\n${CACHE_SIZES_SCRIPT}\n)\n${MEMORY_SCRIPT}`;
+
+async function arrayMib(ctx: JobContext, p: Params): Promise<ArraySize> {
+  if (p.array_mib !== 'auto') return { mib: p.array_mib, notes: [] };
+  const res = await ctx.exec(ARRAY_SIZE_SCRIPT, { timeoutMs: 15_000, signal: ctx.signal, maxOutputBytes: 64 * 1024 });
   const where = onDut(ctx.dut, native);
-  const cache = parsed('stream', where, res.stdout, (text) => {
+  return parsed('stream', where, res.stdout, (text) => {
+    const { memoryBytes, rest } = splitMemoryLine(text);
+    let cache: number;
     try {
-      return parseCacheSizes(text);
+      cache = parseCacheSizes(rest);
     } catch (err) {
       throw new Error(`cannot size the arrays from the CPU caches (${(err as Error).message}): set array_mib`);
     }
+    return autoArrayMib(cache, p.cache_multiple, memoryBytes);
   });
-  return Math.ceil((p.cache_multiple * cache) / MIB);
 }
 
 function plan(p: Params, dut: DutConfig, defaults: Pick<Job, 'repetitions'>): Job[] {
@@ -180,14 +206,14 @@ function plan(p: Params, dut: DutConfig, defaults: Pick<Job, 'repetitions'>): Jo
     p.suites.map((suite): Job => {
       const where = instanceContexts(m, 1, dut);
       const [first, ...others] = STREAM_KERNELS[suite];
-      let mib: number | undefined;
+      let size: ArraySize | undefined;
       return {
         ...jobBase('stream', family, p, defaults),
         mode: m,
         netdev: '',
         labels: { mode: m, suite, kernel: first },
         async runOnce(ctx) {
-          mib ??= await arrayMib(ctx, p);
+          size ??= await arrayMib(ctx, p);
           // lmbench calibrates its timing loops for 35-50 s per run unless these are set
           const argv = [
             'env',
@@ -197,7 +223,7 @@ function plan(p: Params, dut: DutConfig, defaults: Pick<Job, 'repetitions'>): Jo
             p.path,
             ...(suite === 'stream2' ? ['-v', '2'] : []),
             '-M',
-            `${3 * mib}M`,
+            `${3 * size.mib}M`,
           ];
           const [run] = await runParallel(ctx, where, argv, p.timeout, p.path);
           const { where: on, output } = run as { where: string; output: string };
@@ -206,6 +232,7 @@ function plan(p: Params, dut: DutConfig, defaults: Pick<Job, 'repetitions'>): Jo
           const bandwidth = (k: string) => (sample.kernels as Record<string, StreamKernelResult>)[k]?.bandwidthBytesPerSecond ?? Number.NaN;
           return {
             values: [bandwidth(first)],
+            ...(size.notes.length > 0 && { notes: size.notes }),
             extra: others.map((kernel) => ({ family: family.name, labels: { kernel }, value: bandwidth(kernel) })),
           };
         },

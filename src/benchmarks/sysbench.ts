@@ -2,7 +2,7 @@
 // what is measured (the paper's Fig. 2). k instances: k processes natively, or one in each of k
 // pool containers, started together.
 import { z } from 'zod';
-import { duration, mode, positiveInt, repetitions, toolPath } from '../config/fields.js';
+import { duration, maxOutputBytes, mode, positiveInt, repetitions, toolPath } from '../config/fields.js';
 import type { DutConfig } from '../config/schema.js';
 import { runParallel } from '../remote/parallel.js';
 import { parsed } from '../remote/tool-failure.js';
@@ -17,6 +17,7 @@ const params = z.strictObject({
   events: positiveInt(100_000_000).default(10_000).meta({ description: 'Events per instance (fixed work)' }),
   repetitions: repetitions.optional(),
   timeout: duration('5m').prefault('5m').meta({ description: 'Per repetition' }),
+  max_output_bytes: maxOutputBytes,
   path: toolPath.default('sysbench'),
 });
 type Params = z.output<typeof params>;
@@ -32,23 +33,33 @@ export interface SysbenchSample {
 
 const num = (text: string, re: RegExp): number | undefined => {
   const m = re.exec(text);
-  return m ? Number(m[1]) : undefined;
+  if (!m) return undefined;
+  const n = Number(m[1]);
+  // "[\d.]+" also matches "1.2.3", and 400 digits overflow to Infinity
+  if (!Number.isFinite(n)) throw new Error(`not sysbench cpu output: unreadable number in "${m[0].trim().slice(0, 200)}"`);
+  return n;
 };
 
+// [ \t]* rather than \s* after ^: with /m, \s* would also run over newlines, and every blank line of a
+// long run of them would start a scan to the run's end (quadratic).
 /** Parses `sysbench cpu run` output, 1.x and legacy 0.4 (which prints no events per second). */
 export function parseSysbench(text: string): SysbenchSample {
-  const totalTimeSeconds = num(text, /^\s*total time:\s+([\d.]+)s\s*$/m);
-  const events = num(text, /^\s*total number of events:\s+(\d+)\s*$/m);
+  const totalTimeSeconds = num(text, /^[ \t]*total time:\s+([\d.]+)s\s*$/m);
+  const events = num(text, /^[ \t]*total number of events:\s+(\d+)\s*$/m);
   if (totalTimeSeconds === undefined || events === undefined) {
-    throw new Error('not sysbench cpu output: no "total time" and "total number of events" lines');
+    // below --verbosity=3 (the default), sysbench prints nothing at all
+    const empty = text.trim() === '' ? ' (empty: sysbench prints its report only at --verbosity 3 or more)' : '';
+    throw new Error(`not sysbench cpu output: no "total time" and "total number of events" lines${empty}`);
   }
+  // printed with 4 decimals: 0.0000s is a run too short to time, not a duration
+  if (totalTimeSeconds === 0) throw new Error('sysbench cpu measured a total time of 0 s: too few events to time');
   return {
     version: /^sysbench ([\d.]+)/m.exec(text)?.[1],
     threads: num(text, /^Number of threads:\s+(\d+)/m),
     primeLimit: num(text, /^(?:Prime numbers limit|Maximum prime number checked in CPU test):\s+(\d+)/m),
     totalTimeSeconds,
     events,
-    eventsPerSecond: num(text, /^\s*events per second:\s+([\d.]+)/m),
+    eventsPerSecond: num(text, /^[ \t]*events per second:\s+([\d.]+)/m),
   };
 }
 

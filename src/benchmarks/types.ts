@@ -50,6 +50,8 @@ export interface Repetition {
    * job repeats is that of its own series.
    */
   extra?: { family: string; labels?: Record<string, string>; value: number }[];
+  /** Why the run differs from the method's rule (STREAM's array size, say): logged and journaled with the job. */
+  notes?: string[];
 }
 
 export interface Job {
@@ -64,6 +66,8 @@ export interface Job {
   repetitions: Repetitions;
   /** Per repetition. */
   timeoutMs: number;
+  /** What each command of the job may print, per stream (the exec and local calls of its context are bounded so). */
+  maxOutputBytes: number;
   /** Where the job's traffic goes from the test machine: jobs crossing the same TM link never overlap. */
   trafficTo?: string;
   /** Working directories its instances need: made before the round's first job, removed after its last. */
@@ -72,7 +76,7 @@ export interface Job {
 }
 
 /** What every job of a benchmark shares. */
-export type JobBase = Pick<Job, 'benchmark' | 'family' | 'repetitions' | 'timeoutMs'>;
+export type JobBase = Pick<Job, 'benchmark' | 'family' | 'repetitions' | 'timeoutMs' | 'maxOutputBytes'>;
 
 export interface ParamIssue {
   path: (string | number)[];

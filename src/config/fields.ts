@@ -2,6 +2,7 @@
 // Anything that may reach a shell is restricted to a conservative alphabet here, and quoted later.
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { DEFAULT_MAX_OUTPUT_BYTES } from '../remote/output-cap.js';
 import { parseDuration } from './duration.js';
 
 /** Node's timers hold at most 2^31-1 ms (24.8 days); a longer delay would fire at once. */
@@ -79,3 +80,8 @@ export const repetitions = z.union([
 export type Repetitions = z.output<typeof repetitions>;
 
 export const tcpPort = z.number().int().min(1).max(65535);
+
+/** What one command of a job may print, per stream; past it the job fails with output_too_large. */
+export const maxOutputBytes = positiveInt(1 << 30)
+  .default(DEFAULT_MAX_OUTPUT_BYTES)
+  .meta({ description: 'Bytes a command may print on stdout, and again on stderr; past it the job fails (output_too_large)' });

@@ -24,20 +24,33 @@ export interface JobOutcome {
   /** Counted repetitions (warm-up excluded); 0 when the job failed. */
   repetitions: number;
   error?: { reason: FailureReason; message: string; output?: string };
+  /** Why a successful job's run differs from the method's rule (Repetition.notes), once each. */
+  notes?: string[];
   /** Wall time from the job's start (after waiting for its TM link) to its end. */
   durationSeconds: number;
   startedAt: number;
   endedAt: number;
 }
 
-export async function runJob(job: Job, ctx: JobContext, state: DutResults, log: Logger): Promise<JobOutcome> {
+/** The context with every command of the job bounded by its max_output_bytes (a call may ask for less). */
+function bounded(job: Job, ctx: JobContext): JobContext {
+  const maxOutputBytes = job.maxOutputBytes;
+  return {
+    ...ctx,
+    exec: (command, opts) => ctx.exec(command, { maxOutputBytes, ...opts }),
+    local: (argv, opts) => ctx.local(argv, { maxOutputBytes, ...opts }),
+  };
+}
+
+export async function runJob(job: Job, unbounded: JobContext, state: DutResults, log: Logger): Promise<JobOutcome> {
+  const ctx = bounded(job, unbounded);
   const startedAt = Date.now();
   let runs: Repetition[];
   let rsdPercent: number;
   try {
     ({ runs, rsdPercent } = await repeat(
       job.repetitions,
-      () => job.runOnce(ctx),
+      async () => measured(job, await job.runOnce(ctx)),
       (r) => r.values,
     ));
   } catch (err) {
@@ -60,12 +73,36 @@ export async function runJob(job: Job, ctx: JobContext, state: DutResults, log: 
   });
   state.countJob(job.benchmark);
   const durationSeconds = (endedAt - startedAt) / 1000;
+  const notes = [...new Set(runs.flatMap((r) => r.notes ?? []))];
+  if (notes.length > 0) log.warn({ benchmark: job.benchmark, labels: job.labels, notes }, "job ran outside its method's rule");
   const own = published[0]?.stats;
   log.info(
     { benchmark: job.benchmark, labels: job.labels, mean: own?.mean, stddev: own?.stddev, n: runs.length, rsdPercent, durationSeconds },
     'job done',
   );
-  return { dut: ctx.dut, job, series: published, repetitions: runs.length, durationSeconds, startedAt, endedAt };
+  return {
+    dut: ctx.dut,
+    job,
+    series: published,
+    repetitions: runs.length,
+    durationSeconds,
+    startedAt,
+    endedAt,
+    ...(notes.length > 0 && { notes }),
+  };
+}
+
+/**
+ * The repetition, once every value in it is a finite number >= 0: whatever a DUT printed, no NaN,
+ * infinity or negative count, rate or time reaches /metrics (the parsers refuse them too).
+ */
+function measured(job: Job, run: Repetition): Repetition {
+  const values = [...run.values, ...(run.extra ?? []).map((e) => e.value)];
+  const bad = values.find((v) => !Number.isFinite(v) || v < 0);
+  if (bad !== undefined || run.values.length === 0) {
+    throw new JobError('parse', `${job.benchmark}: the output gave ${bad ?? 'no value'}, not a finite number >= 0`);
+  }
+  return run;
 }
 
 /** Groups a job's values by series; a series some repetition did not measure is left out. */

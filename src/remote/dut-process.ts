@@ -25,6 +25,8 @@ const STOP_WAIT_MS = 5_000;
 export const LISTENING = '@@edgebench listening@@';
 const NOT_YET = '@@edgebench not listening@@';
 const OWN_LINES = /@@edgebench (?:not )?listening@@\n/g;
+/** Of a line still unended, the characters kept: more than the shell's own words. */
+const PARTIAL_KEPT = 256;
 
 export interface DutProcess {
   /** Sends SIGINT (perf prints its counts on it) and returns the output. */
@@ -139,7 +141,8 @@ export function startDutProcess(
         : (chunk) => {
             if (listened) return;
             const lines = (partial + chunk).split('\n');
-            partial = lines.pop() ?? '';
+            // only a line's end is read (the shell's words end it): a server's endless line is not kept
+            partial = (lines.pop() ?? '').slice(-PARTIAL_KEPT);
             // the shell's lines end the line the tool may have started
             for (const line of lines) {
               if (line.endsWith(LISTENING)) {

@@ -1,16 +1,22 @@
 // Why a job failed: the `reason` label of edgebench_benchmark_failures_total.
-export const FAILURE_REASONS = ['timeout', 'connection', 'tool_missing', 'exit_status', 'parse', 'cancelled'] as const;
+import { boundedMessage, excerpt } from './output-cap.js';
+
+export const FAILURE_REASONS = ['timeout', 'connection', 'tool_missing', 'exit_status', 'parse', 'cancelled', 'output_too_large'] as const;
 export type FailureReason = (typeof FAILURE_REASONS)[number];
 
 export class JobError extends Error {
+  /** The tool's raw output, kept so a failure can be investigated: its head and tail when it is long. */
+  readonly output?: string;
+
   constructor(
     readonly reason: FailureReason,
     message: string,
-    /** The tool's raw output, kept so a parse failure can be investigated. */
-    readonly output?: string,
+    output?: string,
   ) {
-    super(message);
+    // messages quote what the DUT printed: a hostile one must not fill a log line or a journal row
+    super(boundedMessage(message));
     this.name = 'JobError';
+    if (output !== undefined) this.output = excerpt(output);
   }
 }
 

@@ -2,11 +2,14 @@
 // without a shell, each in a process group of its own so a timeout or cancel kills all of it.
 import { spawn } from 'node:child_process';
 import { JobError } from './errors.js';
+import { CappedOutput, DEFAULT_MAX_OUTPUT_BYTES } from './output-cap.js';
 import type { ExecResult } from './ssh-connection.js';
 
 export interface LocalExecOptions {
   timeoutMs: number;
   signal?: AbortSignal;
+  /** Bytes the client may print on stdout, and again on stderr; past it the client is killed (output_too_large). */
+  maxOutputBytes?: number;
 }
 
 export type LocalExec = (argv: readonly string[], opts: LocalExecOptions) => Promise<ExecResult>;
@@ -16,8 +19,9 @@ export const localExec: LocalExec = (argv, opts) =>
     const [file, ...args] = argv as [string, ...string[]];
     if (opts.signal?.aborted) return reject(new JobError('cancelled', 'cancelled before start'));
     const child = spawn(file, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    const stdout: Buffer[] = [];
-    const stderr: Buffer[] = [];
+    const maxBytes = opts.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
+    const stdout = new CappedOutput(maxBytes);
+    const stderr = new CappedOutput(maxBytes);
     let failure: JobError | undefined;
     const killGroup = (err: JobError) => {
       failure ??= err;
@@ -33,8 +37,15 @@ export const localExec: LocalExec = (argv, opts) =>
     );
     const onAbort = () => killGroup(new JobError('cancelled', 'cancelled'));
     opts.signal?.addEventListener('abort', onAbort, { once: true });
-    child.stdout.on('data', (d: Buffer) => stdout.push(d));
-    child.stderr.on('data', (d: Buffer) => stderr.push(d));
+    // what a client prints is the DUT's doing too (a hostile server's answers): bounded the same way
+    const collect = (name: string, out: CappedOutput) => (d: Buffer) => {
+      if (failure || out.push(d)) return;
+      killGroup(
+        new JobError('output_too_large', `${file} printed more than ${maxBytes} bytes on ${name} on the test machine (max_output_bytes)`),
+      );
+    };
+    child.stdout.on('data', collect('stdout', stdout));
+    child.stderr.on('data', collect('stderr', stderr));
     const done = () => {
       clearTimeout(timer);
       opts.signal?.removeEventListener('abort', onAbort);
@@ -49,8 +60,8 @@ export const localExec: LocalExec = (argv, opts) =>
     });
     child.once('close', (code, signal) => {
       done();
-      const out = Buffer.concat(stdout).toString('utf8');
-      const err = Buffer.concat(stderr).toString('utf8');
+      const out = stdout.text();
+      const err = stderr.text();
       if (failure) return reject(new JobError(failure.reason, failure.message, out + err));
       resolve({ stdout: out, stderr: err, exitCode: code ?? 128 + (signal === 'SIGKILL' ? 9 : 15) });
     });

@@ -6,9 +6,10 @@
 
 import type { Logger } from 'pino';
 import { Client, type ClientChannel, type ConnectConfig } from 'ssh2';
-import { JobError } from './errors.js';
+import { type FailureReason, JobError } from './errors.js';
 import { withHandshakeSlot } from './handshake-slots.js';
 import { fingerprint, type HostKeyPin } from './host-key.js';
+import { CappedOutput, DEFAULT_MAX_OUTPUT_BYTES } from './output-cap.js';
 import { killScript, markedCommand, newJobId } from './remote-process.js';
 
 export interface SshTarget {
@@ -41,6 +42,11 @@ export interface ExecOptions {
   onOpen?(stdin: ExecStdin): void;
   /** Each piece of stdout as it arrives (latin1: pieces may split a character); the result still has all of it. */
   onStdout?(chunk: string): void;
+  /**
+   * Bytes the command may print on stdout, and again on stderr (default DEFAULT_MAX_OUTPUT_BYTES):
+   * past it the command fails with `output_too_large` at once and its processes are killed.
+   */
+  maxOutputBytes?: number;
 }
 
 /** Algorithms beyond ssh2's defaults that older dropbear builds (OpenWrt 17-19) still need. */
@@ -64,6 +70,8 @@ const DELIVERY_TIMEOUT_MS = (KEEPALIVE_COUNT_MAX + 2) * KEEPALIVE_INTERVAL_MS;
 const KILL_BATCH = 100;
 /** Undelivered markers kept at most (a DUT away for days): the oldest are forgotten first. */
 const MAX_UNDELIVERED = 1_000;
+/** Failures after which the command's processes may still run on the DUT. */
+const KILLED_ON = new Set<FailureReason>(['timeout', 'cancelled', 'connection', 'output_too_large']);
 
 export interface SshConnectionOptions {
   /**
@@ -124,7 +132,7 @@ export class SshConnection {
     try {
       return await this.run(client, markedCommand(jobId, command), opts);
     } catch (err) {
-      if (err instanceof JobError && (err.reason === 'timeout' || err.reason === 'cancelled' || err.reason === 'connection')) {
+      if (err instanceof JobError && KILLED_ON.has(err.reason)) {
         await this.kill(jobId);
       }
       throw err;
@@ -239,28 +247,25 @@ export class SshConnection {
     return new Promise((resolve, reject) => {
       let channel: ClientChannel | undefined;
       let settled = false;
-      const stdout: Buffer[] = [];
-      const stderr: Buffer[] = [];
+      const maxBytes = opts.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
+      const stdout = new CappedOutput(maxBytes);
+      const stderr = new CappedOutput(maxBytes);
       let exitCode: number | undefined;
-      const finish = (err?: JobError) => {
+      const finish = (err?: JobError, closeChannel = true) => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
         opts.signal?.removeEventListener('abort', onAbort);
         client.removeListener('close', onClose);
         if (err) {
-          channel?.close();
+          if (closeChannel) channel?.close();
           reject(err);
         } else {
-          resolve({
-            stdout: Buffer.concat(stdout).toString('utf8'),
-            stderr: Buffer.concat(stderr).toString('utf8'),
-            exitCode: exitCode ?? 255,
-          });
+          resolve({ stdout: stdout.text(), stderr: stderr.text(), exitCode: exitCode ?? 255 });
         }
       };
       const timer = setTimeout(
-        () => finish(new JobError('timeout', `timed out after ${opts.timeoutMs / 1000}s`, Buffer.concat(stdout).toString())),
+        () => finish(new JobError('timeout', `timed out after ${opts.timeoutMs / 1000}s`, stdout.text())),
         opts.timeoutMs,
       );
       const onAbort = () => finish(new JobError('cancelled', 'cancelled'));
@@ -272,11 +277,27 @@ export class SshConnection {
         if (err) return finish(new JobError('connection', `cannot open a channel: ${err.message}`));
         channel = ch;
         if (settled) return void ch.close();
+        // Past its cap a stream ends the command: its processes are killed (exec) and the DUT closes
+        // the channel. Not closed from here: ssh2 still adjusts the window of a channel it has closed
+        // while data flows in, and dropbear ends the whole connection on a message for a channel it
+        // no longer knows (seen in the lab: "connection lost" after each flood).
+        const tooLarge = (name: string, out: CappedOutput) =>
+          finish(
+            new JobError(
+              'output_too_large',
+              `printed more than ${maxBytes} bytes on ${name} (max_output_bytes): the command was stopped`,
+              out.text(),
+            ),
+            false,
+          );
         ch.on('data', (d: Buffer) => {
-          stdout.push(d);
+          if (settled) return; // the channel is closing: nothing more is kept
+          if (!stdout.push(d)) return tooLarge('stdout', stdout);
           opts.onStdout?.(d.toString('latin1'));
         });
-        ch.stderr.on('data', (d: Buffer) => stderr.push(d));
+        ch.stderr.on('data', (d: Buffer) => {
+          if (!settled && !stderr.push(d)) tooLarge('stderr', stderr);
+        });
         ch.on('exit', (code: number | null) => {
           exitCode = code ?? 255;
         });

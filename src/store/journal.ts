@@ -22,8 +22,8 @@ CREATE TABLE IF NOT EXISTS job (
   started_at INTEGER NOT NULL,   -- ms since the epoch
   ended_at INTEGER NOT NULL,
   repetitions INTEGER NOT NULL,  -- counted repetitions, warm-up excluded; 0 when the job failed
-  reason TEXT,                   -- failures only: the failures_total reason, the message, the raw output
-  message TEXT,
+  reason TEXT,                   -- failures only: the failures_total reason, the message, the raw output (head and tail)
+  message TEXT,                  -- a failure's; for a success, its notes (STREAM's array size off the rule, and why)
   raw_output TEXT,
   tool_version TEXT,
   dut_info TEXT,                 -- JSON
@@ -141,7 +141,7 @@ export class Journal {
           outcome.endedAt,
           outcome.repetitions,
           error?.reason ?? null,
-          error?.message ?? null,
+          error?.message ?? outcome.notes?.join('; ') ?? null,
           error?.output ?? null,
           meta.toolVersion ?? null,
           meta.dutInfo ? JSON.stringify(meta.dutInfo) : null,

@@ -3,7 +3,14 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { CACHE_SIZES_SCRIPT, parseCacheSizes, parseStream, STREAM_KERNELS, stream } from '../../src/benchmarks/stream.js';
+import {
+  ARRAY_SIZE_SCRIPT,
+  CACHE_SIZES_SCRIPT,
+  parseCacheSizes,
+  parseStream,
+  STREAM_KERNELS,
+  stream,
+} from '../../src/benchmarks/stream.js';
 import type { DutConfig } from '../../src/config/schema.js';
 import type { ExecResult } from '../../src/remote/ssh-connection.js';
 import { dutConfigIssues, FIVE_REPETITIONS, fakeContext, jobOn, parseDut, planOn } from '../helpers/job-context.js';
@@ -139,7 +146,7 @@ describe('stream jobs', () => {
   const S = '/usr/lib/lmbench/bin/x86_64-linux-gnu/stream';
   const jobsOf = (dut: DutConfig) => planOn(stream, dut);
   const job = (bench: string, labels: Record<string, string>) => jobOn(stream, lab, bench, labels);
-  const CACHES = CACHE_SIZES_SCRIPT;
+  const CACHES = ARRAY_SIZE_SCRIPT;
   /** stream's one instance: an exec of its own, stderr in stdout, unframed (see runParallel). */
   const ONE_INSTANCE = /^\{ .*\n\} <\/dev\/null 2>&1$/s;
   /** cpu0's caches as captured (largest 32 MiB), /proc/cpuinfo's line without them, and the script's answer without either. */

@@ -119,6 +119,7 @@ describe('parseConfig: a valid configuration', () => {
       cpu_max_prime: 10_000,
       events: 10_000,
       timeout: 300_000,
+      max_output_bytes: 4 * 1024 * 1024,
       path: 'sysbench',
     });
   });

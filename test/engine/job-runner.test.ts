@@ -25,6 +25,7 @@ function job(
     labels: { mode: 'lxc', netdev: 'veth', direction: 'transmit' },
     repetitions,
     timeoutMs: 1000,
+    maxOutputBytes: 1 << 20,
     runOnce: async () => {
       const r = results[i++];
       if (r === undefined) throw new Error('ran too often');
@@ -82,6 +83,61 @@ describe('runJob', () => {
       ['edgebench_nuttcp_goodput_bytes_per_second', { mode: 'lxc', netdev: 'veth', direction: 'transmit' }],
       ['f', { mode: 'lxc', netdev: 'veth', direction: 'receive' }],
     ]);
+  });
+
+  it.each([
+    ['NaN', { values: [Number.NaN] }],
+    ['an infinite value', { values: [Number.POSITIVE_INFINITY] }],
+    ['a negative value', { values: [-1] }],
+    ['a negative extra series', { values: [1], extra: [{ family: PERF, value: -5 }] }],
+    ['no value at all', { values: [] }],
+  ])('fails as parse, publishing nothing, on a repetition with %s', async (_what, rep) => {
+    const state = new DutResults();
+    await runJob(job([{ values: [100] }]), ctx, state, log);
+    const outcome = await runJob(job([rep as Repetition]), ctx, state, log);
+    expect(outcome.error?.reason).toBe('parse');
+    expect(outcome.error?.message).toMatch(/^nuttcp: the output gave .*, not a finite number >= 0$/);
+    expect([...state.results.values()].map((r) => r.stats.mean)).toEqual([100]);
+  });
+
+  it('bounds every command of the job by its max_output_bytes, unless a call asks for its own', async () => {
+    const seen: (number | undefined)[] = [];
+    const recording = fakeContext(
+      async (_cmd, opts) => {
+        seen.push(opts.maxOutputBytes);
+        return { stdout: '', stderr: '', exitCode: 0 };
+      },
+      async (_argv, opts) => {
+        seen.push(opts.maxOutputBytes);
+        return { stdout: '', stderr: '', exitCode: 0 };
+      },
+    );
+    const j: Job = {
+      ...job([], { min: 1, max: 1, max_rsd_percent: 0, warmup: false }),
+      maxOutputBytes: 1234,
+      async runOnce(c) {
+        await c.exec('tool', { timeoutMs: 1000 });
+        await c.local(['client'], { timeoutMs: 1000 });
+        await c.exec('probe', { timeoutMs: 1000, maxOutputBytes: 10 });
+        return { values: [1] };
+      },
+    };
+    await runJob(j, recording, new DutResults(), log);
+    expect(seen).toEqual([1234, 1234, 10]);
+  });
+
+  it('passes on the notes of its repetitions, once each', async () => {
+    const outcome = await runJob(
+      job([
+        { values: [1], notes: ['small array'] },
+        { values: [1], notes: ['small array'] },
+      ]),
+      ctx,
+      new DutResults(),
+      log,
+    );
+    expect(outcome.notes).toEqual(['small array']);
+    expect((await runJob(job([{ values: [1] }]), ctx, new DutResults(), log)).notes).toBeUndefined();
   });
 
   it('on a failure publishes nothing, keeps the last good value, and counts the reason', async () => {

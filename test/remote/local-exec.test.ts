@@ -35,6 +35,27 @@ describe('localExec (real processes on the test machine)', () => {
     expect(alive(child)).toBe(false);
   });
 
+  it.each(['stdout', 'stderr'])(
+    'a client that never stops printing on %s is killed, children included, as output_too_large',
+    async (stream) => {
+      const redirect = stream === 'stderr' ? ' >&2' : '';
+      const run = localExec(['sh', '-c', `sleep 30 & echo "child $!"${redirect}; exec yes flood${redirect}`], {
+        timeoutMs: 60_000,
+        maxOutputBytes: 64 * 1024,
+      });
+      const err = (await run.catch((e: unknown) => e)) as JobError;
+      expect(err).toBeInstanceOf(JobError);
+      expect(err.reason).toBe('output_too_large');
+      expect(err.message).toBe(`sh printed more than 65536 bytes on ${stream} on the test machine (max_output_bytes)`);
+      const child = Number(/^child (\d+)$/m.exec(err.output ?? '')?.[1]);
+      expect(child).toBeGreaterThan(1);
+      await new Promise((r) => setTimeout(r, 100));
+      expect(alive(child)).toBe(false);
+      // the kept output is bounded however much arrived before the kill
+      expect(err.output?.length).toBeLessThan(70 * 1024);
+    },
+  );
+
   it('a cancel kills it with reason cancelled', async () => {
     const abort = new AbortController();
     const run = localExec(['sleep', '30'], { timeoutMs: 10_000, signal: abort.signal });

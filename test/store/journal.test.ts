@@ -39,6 +39,7 @@ function job(runs: Repetition[], benchmark = 'stream'): Job {
     labels: { mode: 'lxc', suite: 'stream', kernel: 'copy' },
     repetitions: { min: runs.length, max: runs.length, max_rsd_percent: 0, warmup: false },
     timeoutMs: 1000,
+    maxOutputBytes: 1 << 20,
     runOnce: async () => runs[i++] as Repetition,
   };
 }
