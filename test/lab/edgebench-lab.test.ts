@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { labDown, labName, labRoot, labScript, labUp, liveProcesses, requireRoot } from '../helpers/lab.js';
+import { cli, labDown, labName, labRoot, labScript, labUp, liveProcesses, requireRoot } from '../helpers/lab.js';
 
 requireRoot('the lab test');
 const a = labName('a');
@@ -68,7 +68,11 @@ describe('edgebench-lab', () => {
   });
 
   it('runs a second lab beside the first, on its own subnet', () => {
-    const configB = config(labUp(b, '--pool', '1'));
+    const generatedB = labUp(b, '--pool', '1');
+    const configB = config(generatedB);
+    // with one pool container, lxc mode runs one instance: the generated file must be valid as it is
+    expect(configB.duts[0].benchmarks.sysbench.instances).toEqual([1]);
+    expect(spawnSync('node', [cli, 'check-config', generatedB], { encoding: 'utf8' }).status).toBe(0);
     const [hostA, hostB] = [configA.duts[0].host, configB.duts[0].host];
     expect(hostB.split('.').slice(0, 3)).not.toEqual(hostA.split('.').slice(0, 3));
     expect(configB.duts[0].containers.pool).toEqual(['pool0']);
