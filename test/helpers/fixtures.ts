@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 
-/** A real tool output published elsewhere, from ../shared/fixtures/third-party (see its PROVENANCE.md). */
+/** A real tool output published elsewhere, from test/fixtures/third-party (see its PROVENANCE.md). */
 export function thirdParty(name: string): string {
-  return readFileSync(new URL(`../../../shared/fixtures/third-party/${name}`, import.meta.url), 'utf8');
+  return readFileSync(new URL(`../fixtures/third-party/${name}`, import.meta.url), 'utf8');
 }
