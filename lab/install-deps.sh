@@ -8,6 +8,8 @@ packages=(
   iproute2 lxc dropbear-bin busybox openssh-client procps psmisc
   # bench/footprint.ts: every program the DUT executes, by strace
   strace
+  # test/e2e/faults-hostile-ssh.test.ts: a lab DUT whose packets are dropped (nft in its namespace)
+  nftables
   # benchmark tools, on the DUT side (the lab's DUTs share this host's /usr) and the TM side
   sysbench iperf3 nuttcp netperf lmbench hpcc linux-perf
   # promtool, the real Prometheus and Alertmanager for the tests; docker-compose only checks the

@@ -4,6 +4,7 @@
 // cannot be delivered (link down, connection lost) is remembered and delivered as soon as the DUT
 // answers again: on the surviving connection, or first thing after reconnecting.
 
+import { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { Client, type ClientChannel, type ConnectConfig } from 'ssh2';
 import { type FailureReason, JobError } from './errors.js';
@@ -70,6 +71,15 @@ const DELIVERY_TIMEOUT_MS = (KEEPALIVE_COUNT_MAX + 2) * KEEPALIVE_INTERVAL_MS;
 const KILL_BATCH = 100;
 /** Undelivered markers kept at most (a DUT away for days): the oldest are forgotten first. */
 const MAX_UNDELIVERED = 1_000;
+/** How long a closed connection waits for the DUT to close its side before letting go of the socket. */
+const CLOSE_GRACE_MS = 2_000;
+/**
+ * The TCP socket under each client. ssh2's destroy() does nothing once end() has run (it only
+ * destroys a writable socket), and after a refused host key ssh2 itself only half-closes: a peer
+ * that never closes its side (hung, or a middlebox that lost the connection) would keep the socket
+ * and its descriptor forever, one more each round. Handing ssh2 our own socket lets us destroy it.
+ */
+const SOCKETS = new WeakMap<Client, Socket>();
 /** Failures after which the command's processes may still run on the DUT. */
 const KILLED_ON = new Set<FailureReason>(['timeout', 'cancelled', 'connection', 'output_too_large']);
 
@@ -171,8 +181,11 @@ export class SshConnection {
     }
     if (!client) return;
     client.end();
-    // end() waits for the DUT to close its side, which never comes over a dead link
-    setTimeout(() => client.destroy(), 2_000).unref();
+    // end() waits for the DUT to close its side, which never comes over a dead link or from a hung peer
+    const sock = SOCKETS.get(client);
+    if (!sock) return;
+    const timer = setTimeout(() => sock.destroy(), CLOSE_GRACE_MS).unref();
+    sock.once('close', () => clearTimeout(timer));
   }
 
   private open(): Promise<Client> {
@@ -181,12 +194,16 @@ export class SshConnection {
     let settled = false;
     return new Promise((resolve, reject) => {
       const client = new Client();
+      const sock = new Socket();
+      SOCKETS.set(client, sock);
       const fail = (message: string) => {
         settled = true;
         this.lastError = message;
         this.backoffMs = Math.min(BACKOFF_MAX_MS, Math.max(BACKOFF_MIN_MS, this.backoffMs * 2));
         this.nextAttemptAt = Date.now() + this.backoffMs;
         client.end();
+        // a failed handshake is over: nothing to wait for from the peer (see SOCKETS)
+        sock.destroy();
         reject(new JobError('connection', message));
       };
       client.once('ready', () => {
@@ -224,7 +241,11 @@ export class SshConnection {
           fail(`cannot connect to ${target.user}@${target.host}:${target.port}: ${err.message}`);
         }
       });
+      // connecting first, then handing the socket to ssh2: its readyTimeout (connect_timeout) starts
+      // at once and still covers the TCP connect, the banner, the key exchange and authentication
+      sock.connect(target.port, target.host);
       client.connect({
+        sock,
         host: target.host,
         port: target.port,
         username: target.user,
