@@ -71,6 +71,69 @@ describe('parseNetperf on captured outputs', () => {
   });
 });
 
+describe('parseNetperf on every output form of netperf 2.7.0 (loopback captures)', () => {
+  const loopback = { requestSize: 100, responseSize: 200, elapsedSeconds: 1 };
+  const none = { requestSize: undefined, responseSize: undefined, elapsedSeconds: undefined };
+
+  it.each([
+    ['tcp-rr-v0', 'TCP_RR', 46699.29, none],
+    ['udp-rr-v0', 'UDP_RR', 55404.58, none],
+    ['tcp-rr-v0-p0', undefined, 43955.21, none],
+    ['tcp-rr-v2', 'TCP_RR', 56023.5, loopback],
+    ['udp-rr-v2', 'UDP_RR', 63217.87, loopback],
+    ['tcp-rr-omni-o', 'TCP_RR', 57959.22, none],
+    ['tcp-rr-omni-o-p0', undefined, 61027.37, none],
+    ['tcp-rr-omni-o-default', 'TCP_RR', 53279.07, loopback],
+    ['udp-rr-omni-o-selectors', 'UDP_RR', 60954.833, loopback],
+    ['tcp-rr-omni-O', 'TCP_RR', 56862.76, none],
+    ['tcp-rr-omni-O-p0', undefined, 43215.01, none],
+    ['tcp-rr-omni-O-default', 'TCP_RR', 50754.78, loopback],
+    ['udp-rr-omni-O-selectors', 'UDP_RR', 69138.079, loopback],
+    ['tcp-rr-omni-k-rate', 'TCP_RR', 52125.852, none],
+    ['tcp-rr-omni-k-throughput-p0', undefined, 47348.04, none],
+    ['tcp-rr-omni-k-default', 'TCP_RR', 42375.88, loopback],
+  ])('reads netperf-2.7.0-%s.txt', (form, test, tps, sizes) => {
+    expect(parseNetperf(fixture(`netperf-2.7.0-${form}.txt`))).toEqual({ test, transactionsPerSecond: tps, rttSeconds: 1 / tps, ...sizes });
+  });
+
+  it.each([
+    ['udp-rr-omni-o-latency', 'Minimum Latency Microseconds, Mean Latency Microseconds, 99th Percentile Latency Microseconds'],
+    ['udp-rr-omni-O-latency', 'Minimum Latency Microseconds, Mean Latency Microseconds, 99th Percentile Latency Microseconds'],
+    ['tcp-rr-omni-k-latency', 'MIN_LATENCY, MEAN_LATENCY, P99_LATENCY'],
+  ])('says that netperf-2.7.0-%s.txt selects no rate, naming what it shows', (form, shown) => {
+    expect(() => parseNetperf(fixture(`netperf-2.7.0-${form}.txt`))).toThrow(
+      `netperf output has no transaction rate: select THROUGHPUT or TRANSACTION_RATE (it shows ${shown})`,
+    );
+  });
+
+  it('refuses several values without their titles (-P 0 -- -O TRANSACTION_RATE,MEAN_LATENCY): which is the rate cannot be told', () => {
+    expect(() => parseNetperf(fixture('netperf-2.7.0-tcp-rr-omni-O-p0-columns.txt'))).toThrow(
+      /^netperf printed several values without their titles \(-P 0\)/,
+    );
+  });
+
+  it.each([
+    ['tcp-stream-omni-o-p0', 'throughput is in 10^6bits/s, not Trans/s'],
+    ['tcp-stream-omni-O', 'MIGRATED TCP STREAM TEST'],
+  ])('refuses a bulk transfer in omni form: netperf-2.7.0-%s.txt', (form, why) => {
+    expect(() => parseNetperf(fixture(`netperf-2.7.0-${form}.txt`))).toThrow(`not a netperf request/response test: ${why}`);
+  });
+
+  it('refuses a -O output cut before its last column', () => {
+    const full = fixture('netperf-2.7.0-udp-rr-omni-O-selectors.txt');
+    expect(() => parseNetperf(full.slice(0, full.lastIndexOf('100     200')))).toThrow(
+      'not netperf TCP_RR/UDP_RR output: its values stop before the last column (truncated?)',
+    );
+  });
+
+  it('reads CRLF line ends as netperf wrote them', () => {
+    for (const form of ['tcp-rr-v2', 'udp-rr-omni-o-selectors', 'udp-rr-omni-O-selectors', 'tcp-rr-omni-k-default']) {
+      const text = fixture(`netperf-2.7.0-${form}.txt`);
+      expect(parseNetperf(text.replaceAll('\n', '\r\n'))).toEqual(parseNetperf(text));
+    }
+  });
+});
+
 describe('netperf jobs', () => {
   const lab = `
     host: 198.18.3.2
