@@ -1,21 +1,34 @@
 #!/usr/bin/env bash
-# Installs, from Debian's packages, what the lab, the exporter and the tests need on the test
-# machine. netperf and lmbench live in `non-free`, which is enabled here. Idempotent.
+# Installs, from Debian's packages, what the lab and the exporter need on the test machine
+# (`serve`), and with `test` (the default) what the tests and benchmarks need besides. netperf and
+# lmbench live in `non-free`, which is enabled here. Idempotent.
+#   lab/install-deps.sh [serve|test]
 set -euo pipefail
 
 packages=(
   # the lab: namespaces, bridge, shaping, LXC, OpenWrt's SSH server and shell
   iproute2 lxc dropbear-bin busybox openssh-client procps psmisc
-  # bench/footprint.ts: every program the DUT executes, by strace
-  strace
-  # test/e2e/faults-hostile-ssh.test.ts: a lab DUT whose packets are dropped (nft in its namespace)
-  nftables
   # benchmark tools, on the DUT side (the lab's DUTs share this host's /usr) and the TM side
   sysbench iperf3 nuttcp netperf lmbench hpcc linux-perf
-  # promtool, the real Prometheus and Alertmanager for the tests; docker-compose only checks the
-  # compose file (this machine has no Docker engine)
-  prometheus prometheus-alertmanager docker-compose
 )
+case ${1:-test} in
+  serve) ;;
+  test)
+    packages+=(
+      # bench/footprint.ts: every program the DUT executes, by strace
+      strace
+      # test/e2e/faults-hostile-ssh.test.ts: a lab DUT whose packets are dropped (nft in its namespace)
+      nftables
+      # promtool, the real Prometheus and Alertmanager for the tests; docker-compose only checks the
+      # compose file (this machine has no Docker engine)
+      prometheus prometheus-alertmanager docker-compose
+    )
+    ;;
+  *)
+    echo "usage: lab/install-deps.sh [serve|test]" >&2
+    exit 2
+    ;;
+esac
 
 missing=()
 for p in "${packages[@]}"; do
