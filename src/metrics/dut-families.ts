@@ -1,4 +1,4 @@
-// The per-DUT families of the metric contract (DESIGN.md): results, and the bookkeeping of
+// The per-DUT families of the metric contract (docs/metrics.md): results, and the bookkeeping of
 // connections, runs, failures and rounds. Each renders one DUT's samples from its DutResults, so a
 // DUT is rendered again only when its results change (metrics-body.ts).
 import { benchmarks } from '../benchmarks/index.js';

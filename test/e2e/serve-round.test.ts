@@ -230,7 +230,7 @@ describe(`edgebench serve against lab ${name}`, () => {
     expect(find('edgebench_config_last_reload_successful')[0]?.value).toBe(1);
   });
 
-  it('exposes every family of the metric contract in DESIGN.md', () => {
+  it('exposes every family of the metric contract in docs/metrics.md', () => {
     const results = [
       'edgebench_sysbench_cpu_duration_seconds',
       'edgebench_linpack_flops',
