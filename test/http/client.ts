@@ -10,7 +10,7 @@ import { pino } from 'pino';
 import { Gauge, Registry } from 'prom-client';
 import { ResultsStore } from '../../src/engine/results.js';
 import { createApp } from '../../src/http/app.js';
-import { startHttpServer, type WebServer } from '../../src/http/http-server.js';
+import { type HttpLimits, startHttpServer, type WebServer } from '../../src/http/http-server.js';
 import type { WebConfig } from '../../src/http/web-config.js';
 import { MetricsBody } from '../../src/metrics/metrics-body.js';
 
@@ -120,6 +120,14 @@ export async function serve(web: WebConfig | undefined, app: Parameters<typeof s
   const server = await startHttpServer(app, { host: '127.0.0.1', port: 0 }, web, log);
   const { port } = server.address() as AddressInfo;
   const base = `${web?.tls ? 'https' : 'http'}://127.0.0.1:${port}`; // an IP address of the server certificate
+  return { server, url: (path: string) => `${base}${path}` } satisfies Running;
+}
+
+/** serve() with some of the server's limits replaced: small ones, where waiting for production's would be too slow. */
+export async function serveLimited(web: WebConfig | undefined, app: Parameters<typeof startHttpServer>[0], limits: Partial<HttpLimits>) {
+  const server = await startHttpServer(app, { host: '127.0.0.1', port: 0 }, web, undefined, limits);
+  const { port } = server.address() as AddressInfo;
+  const base = `${web?.tls ? 'https' : 'http'}://127.0.0.1:${port}`;
   return { server, url: (path: string) => `${base}${path}` } satisfies Running;
 }
 
