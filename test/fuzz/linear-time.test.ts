@@ -7,9 +7,9 @@
 // under a few seconds, so vitest's own test timeout tells them apart by three orders of magnitude with no
 // threshold of ours; a ratio of timings on a loaded 2-core machine would be at the mercy of GC and the
 // other test files. Each parse runs in a worker (parse-worker.ts) so that the timeout can stop it.
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { captures } from './mutate.js';
-import { ParseWorker } from './parse-worker.js';
+import { fileWorker } from './parse-worker.js';
 import { PARSERS, type ParserSpec, runHere, violation } from './parsers.js';
 
 const N = 10 * 1024 * 1024;
@@ -70,14 +70,7 @@ const GENERIC: [string, string, () => string][] = PARSERS.flatMap((p) =>
   ]),
 );
 
-let worker = new ParseWorker();
-afterEach(async () => {
-  if (worker.busy) {
-    await worker.terminate();
-    worker = new ParseWorker();
-  }
-});
-afterAll(() => worker.terminate());
+const worker = fileWorker();
 
 describe('each parser reads 10 MB built to make a regex backtrack, within the test timeout', () => {
   it.each([...TARGETED, ...GENERIC])('%s: %s', async (name, _, input) => {

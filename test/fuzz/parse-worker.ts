@@ -3,6 +3,7 @@
 // timeout too. In a worker the test only awaits a message, so vitest's timeout ends the test, and
 // terminate() stops the backtracking (V8 interrupts a running regex).
 import { Worker } from 'node:worker_threads';
+import { afterAll, afterEach } from 'vitest';
 
 export type Outcome = { ok: true; result: unknown } | { ok: false; kind: string; message: string };
 
@@ -62,4 +63,20 @@ export class ParseWorker {
     for (const p of this.pending.values()) p.reject(err);
     this.pending.clear();
   }
+}
+
+/**
+ * A worker for one test file: a test that timed out leaves its parse running, so the next test
+ * gets a fresh worker; the last is ended after the file.
+ */
+export function fileWorker(): { run: ParseWorker['run'] } {
+  let worker = new ParseWorker();
+  afterEach(async () => {
+    if (worker.busy) {
+      await worker.terminate();
+      worker = new ParseWorker();
+    }
+  });
+  afterAll(() => worker.terminate());
+  return { run: (...args) => worker.run(...args) };
 }

@@ -1,9 +1,9 @@
 // Issue 15, item 3: no captured output, however mangled, makes a parser throw anything but an Error
 // naming its tool, return a number that is not finite and >= 0, or hang. Each parser gets a fixed
 // seed: a failure prints the case's own seed and its mutations, and fuzzCase(corpus, seed) replays it.
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { describeCase, fuzzCase, hugeLineCase, mulberry32, nextSeed, numberSweep } from './mutate.js';
-import { ParseWorker } from './parse-worker.js';
+import { fileWorker } from './parse-worker.js';
 import { PARSERS, runHere, violation } from './parsers.js';
 
 const ITERATIONS = 3000;
@@ -13,15 +13,7 @@ const HUGE_CASES = 3;
 const EVERY_BYTE_UP_TO = 4096;
 const STRIDE = 7; // keep in step with the test name
 
-let worker = new ParseWorker();
-afterEach(async () => {
-  // a test that timed out leaves its parse running: start the next test with a fresh worker
-  if (worker.busy) {
-    await worker.terminate();
-    worker = new ParseWorker();
-  }
-});
-afterAll(() => worker.terminate());
+const worker = fileWorker();
 
 const report = (problems: string[]) => `${problems.length} violation(s):\n${problems.slice(0, 5).join('\n')}`;
 
