@@ -6,6 +6,7 @@ export function checkConfig(file: string): number {
   try {
     const cfg = loadConfig(file);
     const jobs = cfg.duts.reduce((n, d) => n + planRound(d, cfg.repetitions).length, 0);
+    // scripts/serve.sh reads the DUT count from this line (0: it builds the lab): keep its form
     console.log(`${file}: valid (${cfg.duts.length} DUT(s), ${jobs} job(s) per round)`);
     return 0;
   } catch (err) {

@@ -3,22 +3,57 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { DEFAULT_MAX_OUTPUT_BYTES } from '../remote/output-cap.js';
-import { parseDuration } from './duration.js';
+import { DURATION_PATTERN, type DurationProblem, parseDurationResult } from './duration.js';
 
 /** Node's timers hold at most 2^31-1 ms (24.8 days); a longer delay would fire at once. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 export const DAY_MS = 86_400_000;
 
-/** A duration in ms: one that sets a timer is capped at 24 days, others may pass a larger cap. */
-export const duration = (example: string, maxMs = MAX_TIMER_MS) =>
-  z
-    .string()
-    .refine((s) => parseDuration(s) !== undefined, {
-      message: `must be a duration such as "${example}" (units ms, s, m, h, d)`,
+const DURATION_HINTS: Partial<Record<DurationProblem, string>> = {
+  'no unit': ': a number needs a unit (y, w, d, h, m, s, ms)',
+  'unit order': ': units go from the largest to the smallest (y, w, d, h, m, s, ms)',
+  'repeated unit': ': each unit at most once',
+};
+
+/**
+ * Why a zero duration makes no sense, by the key that holds it: the benchmarks' schemas share one
+ * field for their `duration` and `timeout`, so the reason is chosen where the key path is known.
+ */
+const ZERO_REASONS: Record<string, string> = {
+  interval: 'a round would start again at once',
+  connect_timeout: 'every connection would time out at once',
+  timeout: 'every repetition would time out at once',
+  duration: 'a test of no time measures nothing',
+  retention: 'every job would be deleted after its round',
+};
+export const ZERO_DURATION = 'zero_duration';
+export const zeroDurationMessage = (key: string) => {
+  const reason = ZERO_REASONS[key];
+  return reason === undefined ? 'must be more than 0' : `must be more than 0: ${reason}`;
+};
+
+/** A duration in ms, more than 0: one that sets a timer is capped at 24 days, others may pass a larger cap. */
+export const duration = (example: string, maxMs = MAX_TIMER_MS) => {
+  const expected = `must be a duration such as "${example}"`;
+  const atMost = `must be at most ${Math.floor(maxMs / DAY_MS)}d`;
+  return z
+    .string({ error: expected })
+    .superRefine((text, ctx) => {
+      const parsed = parseDurationResult(text);
+      const got = `, got ${JSON.stringify(text)}`;
+      if ('problem' in parsed) {
+        // Beyond 292 years, Prometheus's own bound, is beyond every cap here too.
+        const message = parsed.problem === 'range' ? `${atMost}${got}` : `${expected}${got}${DURATION_HINTS[parsed.problem] ?? ''}`;
+        ctx.addIssue({ code: 'custom', message, input: text });
+      } else if (parsed.ms === 0) {
+        ctx.addIssue({ code: 'custom', message: zeroDurationMessage(''), input: text, params: { [ZERO_DURATION]: true } });
+      } else if (parsed.ms > maxMs) {
+        ctx.addIssue({ code: 'custom', message: `${atMost}${got}`, input: text });
+      }
     })
-    .refine((s) => (parseDuration(s) ?? 0) <= maxMs, { message: `must be at most ${Math.floor(maxMs / DAY_MS)}d` })
-    .transform((s) => parseDuration(s) as number)
-    .meta({ description: `Duration, e.g. "${example}"` });
+    .transform((s) => (parseDurationResult(s) as { ms: number }).ms)
+    .meta({ description: `Duration, e.g. "${example}" (units y, w, d, h, m, s, ms, largest first)`, pattern: DURATION_PATTERN });
+};
 
 /** A name that becomes a label value, a container name or a file name. */
 export const safeName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, {
@@ -79,7 +114,8 @@ export const repetitions = z.union([
 ]);
 export type Repetitions = z.output<typeof repetitions>;
 
-export const tcpPort = z.number().int().min(1).max(65535);
+const PORT_RANGE = 'must be 1-65535';
+export const tcpPort = z.number().int(PORT_RANGE).min(1, PORT_RANGE).max(65535, PORT_RANGE);
 
 /** What one command of a job may print, per stream; past it the job fails with output_too_large. */
 export const maxOutputBytes = positiveInt(1 << 30)

@@ -1,16 +1,13 @@
 // Reads and validates the configuration file. Every problem is reported with its key path,
 // all at once, so one `check-config` run shows everything to fix.
-import { accessSync, constants, readFileSync } from 'node:fs';
+import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
-import type { z } from 'zod';
 import { findBenchmark } from '../benchmarks/index.js';
-import { type Config, configSchema, type DutConfig } from './schema.js';
+import { type ConfigIssue, errorMap, keyPath, zodIssues } from './issues.js';
+import { type Config, configSchema, type DutConfig, dutSchema } from './schema.js';
 
-export interface ConfigIssue {
-  path: string;
-  message: string;
-}
+export { type ConfigIssue, keyPath } from './issues.js';
 
 export class ConfigError extends Error {
   constructor(
@@ -24,42 +21,48 @@ export class ConfigError extends Error {
   }
 }
 
-/** Secrets written into the file itself: refused with where to put them instead. */
-const SECRET_KEYS: Record<string, string> = {
-  password: 'secrets are not read from the configuration: use password_env or password_file',
-  passphrase: 'secrets are not read from the configuration: use passphrase_env or passphrase_file',
-};
-
-/** `duts[0].benchmarks.sysbench.instances[2]` */
-export function keyPath(path: readonly PropertyKey[]): string {
-  return path.reduce<string>((acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key)), '');
-}
-
-function zodIssues(error: z.ZodError): ConfigIssue[] {
-  return error.issues.flatMap((issue): ConfigIssue[] => {
-    if (issue.code === 'unrecognized_keys') {
-      return issue.keys.map((k) => ({ path: keyPath([...issue.path, k]), message: SECRET_KEYS[k] ?? 'unknown key' }));
-    }
-    if (issue.code === 'invalid_union' && issue.errors.length > 0) {
-      // Report the alternative that got furthest, not a bare "invalid input".
-      const best = [...issue.errors].sort((a, b) => a.length - b.length)[0] ?? [];
-      const nested = best.map((i) => `${keyPath(i.path) || 'value'}: ${i.message}`).join('; ');
-      return [{ path: keyPath(issue.path), message: nested || issue.message }];
-    }
-    return [{ path: keyPath(issue.path), message: issue.message }];
-  });
-}
-
 function readable(file: string): string | undefined {
   try {
     accessSync(file, constants.R_OK);
-    return undefined;
+    // access() says yes to a directory, and to root for any file
+    return statSync(file).isDirectory() ? `cannot read ${file}: EISDIR` : undefined;
   } catch (err) {
     return `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`;
   }
 }
 
-/** A key or a password, each secret from exactly one place, and every place readable. */
+/** The keys of a DUT that name a file on the test machine, as key paths within the DUT. */
+const FILE_KEYS = [['identity_file'], ['passphrase_file'], ['password_file'], ['host_key', 'known_hosts']] as const;
+
+/** A DUT's file paths, relative ones made relative to `base` (the configuration file's directory). */
+function resolveDutFiles(dut: DutConfig, base: string): DutConfig {
+  const at = (p: string | undefined) => (p === undefined ? undefined : resolve(base, p));
+  return {
+    ...dut,
+    identity_file: at(dut.identity_file),
+    passphrase_file: at(dut.passphrase_file),
+    password_file: at(dut.password_file),
+    host_key: 'known_hosts' in dut.host_key ? { known_hosts: resolve(base, dut.host_key.known_hosts) } : dut.host_key,
+  };
+}
+
+/**
+ * Every file a DUT names that cannot be read, from the raw document: checked whether or not the
+ * rest of the DUT is valid, so that one run reports the schema's errors and the files' together.
+ */
+function fileIssues(raw: unknown, base: string, at: (...rest: PropertyKey[]) => string): ConfigIssue[] {
+  return FILE_KEYS.flatMap((keys) => {
+    const value = keys.reduce<unknown>(
+      (v, k) => (typeof v === 'object' && v !== null ? (v as Record<string, unknown>)[k] : undefined),
+      raw,
+    );
+    // anything but a path is the schema's to report
+    const problem = typeof value === 'string' && value !== '' ? readable(resolve(base, value)) : undefined;
+    return problem ? [{ path: at(...keys), message: problem }] : [];
+  });
+}
+
+/** A key or a password, each secret from exactly one place. */
 function credentialIssues(dut: DutConfig, at: (...rest: PropertyKey[]) => string): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   const both = (a: keyof DutConfig, b: keyof DutConfig) => {
@@ -74,40 +77,51 @@ function credentialIssues(dut: DutConfig, at: (...rest: PropertyKey[]) => string
   if (dut.identity_file === undefined && (dut.passphrase_env ?? dut.passphrase_file) !== undefined) {
     issues.push({ path: at('identity_file'), message: 'required with a passphrase: the passphrase unlocks this key' });
   }
-  for (const key of ['identity_file', 'passphrase_file', 'password_file'] as const) {
-    const file = dut[key];
-    const problem = file === undefined ? undefined : readable(file);
-    if (problem) issues.push({ path: at(key), message: problem });
-  }
-  for (const key of ['passphrase_env', 'password_env'] as const) {
+  return issues;
+}
+
+function envIssues(dut: DutConfig, at: (...rest: PropertyKey[]) => string): ConfigIssue[] {
+  return (['passphrase_env', 'password_env'] as const).flatMap((key) => {
     const name = dut[key];
-    if (name !== undefined && process.env[name] === undefined)
-      issues.push({ path: at(key), message: `environment variable ${name} is not set` });
+    return name !== undefined && process.env[name] === undefined
+      ? [{ path: at(key), message: `environment variable ${name} is not set` }]
+      : [];
+  });
+}
+
+/** What one key cannot tell: checks across a DUT's keys, its benchmarks' own checks. */
+function dutIssues(dut: DutConfig, at: (...rest: PropertyKey[]) => string): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  for (const [name, params] of Object.entries(dut.benchmarks)) {
+    if (params === undefined) continue;
+    for (const issue of findBenchmark(name)?.check?.(params as never, dut) ?? []) {
+      issues.push({ path: at('benchmarks', name, ...issue.path), message: issue.message });
+    }
+  }
+  if (Object.values(dut.benchmarks).every((p) => p === undefined)) {
+    issues.push({ path: at('benchmarks'), message: 'lists no benchmark: nothing would run on this DUT' });
   }
   return issues;
 }
 
-/** Checks that need more than one key, or the file system. */
-function semanticIssues(cfg: Config): ConfigIssue[] {
-  const issues: ConfigIssue[] = [];
-  cfg.duts.forEach((dut, i) => {
+/**
+ * The checks beyond the schema, for each DUT of the raw document: its files always, the rest when
+ * the DUT itself is valid (whatever errors other DUTs or other keys have).
+ */
+function semanticIssues(data: unknown, base: string): ConfigIssue[] {
+  const duts = typeof data === 'object' && data !== null ? (data as { duts?: unknown }).duts : undefined;
+  if (!Array.isArray(duts)) return [];
+  return duts.flatMap((raw, i) => {
     const at = (...rest: PropertyKey[]) => keyPath(['duts', i, ...rest]);
-    issues.push(...credentialIssues(dut, at));
-    if ('known_hosts' in dut.host_key) {
-      const khProblem = readable(dut.host_key.known_hosts);
-      if (khProblem) issues.push({ path: at('host_key', 'known_hosts'), message: khProblem });
-    }
-    for (const [name, params] of Object.entries(dut.benchmarks)) {
-      if (params === undefined) continue;
-      for (const issue of findBenchmark(name)?.check?.(params as never, dut) ?? []) {
-        issues.push({ path: at('benchmarks', name, ...issue.path), message: issue.message });
-      }
-    }
-    if (Object.values(dut.benchmarks).every((p) => p === undefined)) {
-      issues.push({ path: at('benchmarks'), message: 'lists no benchmark: nothing would run on this DUT' });
-    }
+    const parsed = dutSchema.safeParse(raw);
+    if (!parsed.success) return fileIssues(raw, base, at);
+    return [
+      ...credentialIssues(parsed.data, at),
+      ...fileIssues(raw, base, at),
+      ...envIssues(parsed.data, at),
+      ...dutIssues(parsed.data, at),
+    ];
   });
-  return issues;
 }
 
 const MAX_ALIASES = 10_000;
@@ -118,7 +132,8 @@ export function parseConfig(text: string, file: string): Config {
   if (doc.errors.length > 0) {
     throw new ConfigError(
       file,
-      doc.errors.map((e) => ({ path: '', message: `YAML: ${e.message.split('\n')[0]}` })),
+      // the first line, without the colon that introduced yaml's excerpt of the file
+      doc.errors.map((e) => ({ path: '', message: `YAML: ${(e.message.split('\n')[0] ?? '').replace(/:$/, '')}` })),
     );
   }
   let data: unknown;
@@ -128,12 +143,17 @@ export function parseConfig(text: string, file: string): Config {
   } catch (err) {
     throw new ConfigError(file, [{ path: '', message: `YAML: ${(err as Error).message} (more than ${MAX_ALIASES} alias expansions)` }]);
   }
-  const result = configSchema.safeParse(data ?? {});
-  if (!result.success) throw new ConfigError(file, zodIssues(result.error));
-  const issues = semanticIssues(result.data);
-  if (issues.length > 0) throw new ConfigError(file, issues);
+  const base = dirname(resolve(file));
+  const result = configSchema.safeParse(data ?? {}, { error: errorMap, reportInput: true });
+  // all at once: the schema's errors, then each DUT's files and checks
+  const issues = [...(result.success ? [] : zodIssues(configSchema, result.error)), ...semanticIssues(data, base)];
+  if (!result.success || issues.length > 0) throw new ConfigError(file, issues);
   // like Prometheus' rule_files: relative to the configuration file, not to the working directory
-  return { ...result.data, journal: { ...result.data.journal, path: resolve(dirname(file), result.data.journal.path) } };
+  return {
+    ...result.data,
+    journal: { ...result.data.journal, path: resolve(base, result.data.journal.path) },
+    duts: result.data.duts.map((dut) => resolveDutFiles(dut, base)),
+  };
 }
 
 export function loadConfig(file: string): Config {
