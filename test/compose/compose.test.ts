@@ -1,16 +1,24 @@
 // The container packaging, checked without a Docker engine: Debian's docker-compose 1.29.2 validates
 // and normalizes docker-compose.yml, docker-py (which that docker-compose builds with) evaluates
 // .dockerignore, the Dockerfile is read instruction by instruction, and amtool checks Alertmanager's
-// configuration. Nothing here builds or runs an image.
+// configuration. The services' health checks and Alertmanager's entrypoint are run here, outside any
+// container, with the paths of the normalized compose file mapped through its bind mounts: the
+// edgebench one with node against a real `edgebench serve` with TLS and basic auth, the others with
+// busybox wget or curl against a local server. Nothing here builds or runs an image.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { get as httpsGet } from 'node:https';
+import { type AddressInfo, connect } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, posix } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import bcrypt from 'bcryptjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
+import { parse, stringify } from 'yaml';
+import { cli, freePort, waitFor } from '../helpers/lab.js';
+import { ServeProcess } from '../helpers/serve-process.js';
+import { tool } from '../http/pki.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url)).replace(/\/$/, '');
 const at = (p: string) => join(root, p);
@@ -35,7 +43,7 @@ type Env = Record<string, string | undefined>;
 /** `docker-compose config` with only the variables given (none of the caller's EDGEBENCH_*, GRAFANA_*, …). */
 function composeConfig(vars: Env) {
   const env: Env = { ...process.env };
-  for (const k of Object.keys(env)) if (/^(EDGEBENCH_|GRAFANA_|PROMETHEUS_|COMPOSE_)/.test(k)) delete env[k];
+  for (const k of Object.keys(env)) if (/^(EDGEBENCH_|GRAFANA_|PROMETHEUS_|ALERTMANAGER_|COMPOSE_)/.test(k)) delete env[k];
   return spawnSync('docker-compose', ['--env-file', emptyEnv, '-f', 'docker-compose.yml', 'config'], {
     cwd: root,
     env: { ...env, ...vars },
@@ -55,10 +63,14 @@ interface Service {
   build?: { context: string; dockerfile: string };
   network_mode?: string;
   restart?: string;
+  entrypoint?: string[];
   command?: string[];
   environment?: Record<string, string>;
   extra_hosts?: string[];
   volumes?: (BindMount | string)[];
+  tmpfs?: string[];
+  ports?: (string | { published: number; target: number })[];
+  healthcheck?: { test?: string[]; interval?: string; timeout?: string; retries?: number; start_period?: string; disable?: boolean };
 }
 interface Compose {
   services: Record<string, Service>;
@@ -69,8 +81,39 @@ const binds = (s: Service | undefined) => (s?.volumes ?? []).filter((v): v is Bi
 const named = (s: Service | undefined) => (s?.volumes ?? []).filter((v): v is string => typeof v === 'string');
 const bindAt = (s: Service | undefined, target: string) => binds(s).find((b) => b.target === target);
 
+interface Mount {
+  target: string;
+  /** The host path of a bind mount; undefined for a named volume. */
+  source?: string;
+  readOnly: boolean;
+}
+/** Every mount of a service: bind mounts, and named volumes ("name:target:mode" once normalized). */
+function mounts(s: Service | undefined): Mount[] {
+  return [
+    ...binds(s).map((b) => ({ target: b.target, source: b.source, readOnly: b.read_only === true })),
+    ...named(s).map((v) => {
+      const [, target = '', mode = 'rw'] = v.split(':');
+      return { target, readOnly: mode.split(',').includes('ro') };
+    }),
+  ];
+}
+/** The mount a container path lies in (the deepest one), or undefined. */
+function mountOf(s: Service | undefined, path: string): Mount | undefined {
+  return mounts(s)
+    .filter((m) => path === m.target || path.startsWith(`${m.target.replace(/\/$/, '')}/`))
+    .sort((a, b) => b.target.length - a.target.length)[0];
+}
+/** Where a container path of a bind mount is on the host: what the process in the container reads. */
+function hostPath(s: Service | undefined, path: string): string {
+  const m = mountOf(s, path);
+  if (!m?.source) throw new Error(`${path} is in no bind mount of the service`);
+  return join(m.source, posix.relative(m.target, path));
+}
+
 const PASSWORD = 'only-for-this-test';
 let compose: Compose;
+
+let composeStderr = '';
 
 beforeAll(() => {
   requireTool('docker-compose', 'docker-compose');
@@ -78,9 +121,14 @@ beforeAll(() => {
   if (r.error) throw r.error;
   if (r.status !== 0) throw new Error(`docker-compose config failed (exit ${r.status}):\n${r.stderr}`);
   compose = parse(r.stdout) as Compose;
+  composeStderr = r.stderr;
 });
 
 describe('docker-compose.yml, as docker-compose 1.29.2 normalizes it', () => {
+  it('is accepted without a warning with the required variable set', () => {
+    expect(composeStderr).toBe('');
+  });
+
   it('has the four services and their persistent volumes', () => {
     expect(Object.keys(compose.services).sort()).toEqual(['alertmanager', 'edgebench', 'grafana', 'prometheus']);
     expect(Object.keys(compose.volumes).sort()).toEqual(['alertmanager-data', 'edgebench-data', 'grafana-data', 'prometheus-data']);
@@ -105,37 +153,36 @@ describe('docker-compose.yml, as docker-compose 1.29.2 normalizes it', () => {
     expect(eb?.network_mode).toBe('host');
   });
 
-  it("mounts the user's config and secrets read-only, from ./ by default or from the environment", () => {
+  it("mounts the user's config directory read-only, ./config by default or EDGEBENCH_CONFIG_DIR, and serves from files in it", () => {
     const eb = compose.services.edgebench;
-    expect(bindAt(eb, '/etc/edgebench/edgebench.yml')).toEqual({
-      type: 'bind',
-      source: at('edgebench.yml'),
-      target: '/etc/edgebench/edgebench.yml',
-      read_only: true,
-    });
-    expect(bindAt(eb, '/etc/edgebench/secrets')).toEqual({
-      type: 'bind',
-      source: at('secrets'),
-      target: '/etc/edgebench/secrets',
-      read_only: true,
-    });
-    const r = composeConfig({
-      GRAFANA_ADMIN_PASSWORD: PASSWORD,
-      EDGEBENCH_CONFIG: '/srv/lab/edgebench.yml',
-      EDGEBENCH_SECRETS: '/srv/lab/keys',
-    });
+    // The directory, not single files: a rename-on-save replaces the file's inode, which a bind
+    // mount of the file would not follow.
+    expect(bindAt(eb, '/etc/edgebench')).toEqual({ type: 'bind', source: at('config'), target: '/etc/edgebench', read_only: true });
+    expect(
+      binds(eb).filter((b) => b.target.startsWith('/etc/edgebench/')),
+      'no single file mounted over the directory',
+    ).toEqual([]);
+    expect(eb?.command).toEqual(['serve', '-c', '/etc/edgebench/edgebench.yml', '--web.config.file=/etc/edgebench/web.yml']);
+    for (const path of [
+      '/etc/edgebench/edgebench.yml',
+      '/etc/edgebench/web.yml',
+      eb?.environment?.EDGEBENCH_HEALTHCHECK_PASSWORD_FILE ?? '',
+    ]) {
+      expect(mountOf(eb, path)?.target, `${path} is in the config directory`).toBe('/etc/edgebench');
+    }
+    const r = composeConfig({ GRAFANA_ADMIN_PASSWORD: PASSWORD, EDGEBENCH_CONFIG_DIR: '/srv/lab/edgebench' });
     expect(r.status, r.stderr).toBe(0);
     const moved = (parse(r.stdout) as Compose).services.edgebench;
-    expect(bindAt(moved, '/etc/edgebench/edgebench.yml')?.source).toBe('/srv/lab/edgebench.yml');
-    expect(bindAt(moved, '/etc/edgebench/secrets')?.source).toBe('/srv/lab/keys');
+    expect(bindAt(moved, '/etc/edgebench')?.source).toBe('/srv/lab/edgebench');
   });
 
   it('mounts every repository file and directory read-only, and each exists', () => {
     const expected: [string, string, 'file' | 'dir'][] = [
       ['prometheus', '/etc/prometheus', 'dir'],
-      ['alertmanager', '/etc/alertmanager/alertmanager.yml', 'file'],
+      ['alertmanager', '/etc/alertmanager', 'dir'],
       ['grafana', '/etc/grafana/provisioning', 'dir'],
       ['grafana', '/var/lib/grafana/dashboards', 'dir'],
+      ['edgebench', '/usr/local/lib/edgebench/healthcheck.mjs', 'file'],
     ];
     for (const [service, target, kind] of expected) {
       const b = bindAt(compose.services[service], target);
@@ -146,7 +193,8 @@ describe('docker-compose.yml, as docker-compose 1.29.2 normalizes it', () => {
       expect(statSync(source).isDirectory(), `${source} is a ${kind}`).toBe(kind === 'dir');
     }
     expect(bindAt(compose.services.prometheus, '/etc/prometheus')?.source).toBe(at('prometheus'));
-    expect(bindAt(compose.services.alertmanager, '/etc/alertmanager/alertmanager.yml')?.source).toBe(at('alertmanager/alertmanager.yml'));
+    expect(bindAt(compose.services.alertmanager, '/etc/alertmanager')?.source).toBe(at('alertmanager'));
+    expect(bindAt(compose.services.edgebench, '/usr/local/lib/edgebench/healthcheck.mjs')?.source).toBe(at('docker/healthcheck.mjs'));
     expect(bindAt(compose.services.grafana, '/etc/grafana/provisioning')?.source).toBe(at('grafana/provisioning'));
     expect(bindAt(compose.services.grafana, '/var/lib/grafana/dashboards')?.source).toBe(at('grafana/dashboards'));
     for (const [name, s] of Object.entries(compose.services)) {
@@ -160,8 +208,12 @@ describe('docker-compose.yml, as docker-compose 1.29.2 normalizes it', () => {
     expect(prom).toContain('--storage.tsdb.path=/prometheus');
     expect(prom).toContain('--storage.tsdb.retention.time=90d');
     expect(prom).toContain('--web.enable-lifecycle');
-    expect(compose.services.alertmanager?.command).toContain('--config.file=/etc/alertmanager/alertmanager.yml');
-    expect(compose.services.alertmanager?.command).toContain('--storage.path=/alertmanager');
+    // Alertmanager starts through alertmanager/entrypoint.sh, which adds --config.file (see below).
+    const am = compose.services.alertmanager;
+    expect(am?.entrypoint).toEqual(['/bin/sh', '/etc/alertmanager/entrypoint.sh']);
+    expect(existsSync(hostPath(am, '/etc/alertmanager/entrypoint.sh'))).toBe(true);
+    expect(am?.command).toContain('--storage.path=/alertmanager');
+    expect(am?.command?.some((a) => a.startsWith('--config.file'))).toBe(false);
   });
 
   it("reaches every address prometheus/prometheus.yml names from Prometheus' container", () => {
@@ -385,5 +437,413 @@ describe('alertmanager/alertmanager.yml', () => {
   it('groups by alert and DUT', () => {
     const config = parse(readFileSync(at('alertmanager/alertmanager.yml'), 'utf8')) as { route: { receiver: string; group_by: string[] } };
     expect(config.route.group_by).toEqual(['alertname', 'dut']);
+  });
+});
+
+/** A local HTTP server answering `status(path)`, on 127.0.0.1; resolves with its port and a close(). */
+async function stubServer(status: (path: string) => number): Promise<{ port: number; close: () => Promise<void> }> {
+  const server = createServer((req, res) => {
+    res.statusCode = status(req.url ?? '');
+    res.end('{}');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** Runs argv; resolves with its exit code and stderr. */
+function run(argv: string[], env: Env): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const p = spawn(argv[0] ?? '', argv.slice(1), { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    p.stderr.setEncoding('utf8').on('data', (c: string) => {
+      stderr += c;
+    });
+    p.on('close', (code) => resolve({ code, stderr }));
+  });
+}
+
+describe('health checks', () => {
+  it('every service has one that runs a command (not disabled, not inherited), with its timings', () => {
+    for (const [name, s] of Object.entries(compose.services)) {
+      const hc = s.healthcheck;
+      expect(hc, `${name} has a healthcheck`).toBeDefined();
+      expect(hc?.disable, name).not.toBe(true);
+      expect(hc?.test?.[0], `${name}: exec form, no shell needed in the image`).toBe('CMD');
+      expect(hc?.test?.length ?? 0, name).toBeGreaterThan(1);
+      expect(hc?.interval, name).toMatch(/^\d+[ms]/);
+      expect(hc?.timeout, name).toMatch(/^\d+s$/);
+      expect(hc?.start_period, name).toMatch(/^\d+[ms]/);
+      expect(hc?.retries, name).toBeGreaterThanOrEqual(1);
+    }
+  });
+
+  /** The port the service publishes, inside the container. */
+  const containerPort = (s: Service | undefined) => {
+    const p = s?.ports?.[0];
+    return typeof p === 'string' ? Number(/:(\d+)(\/tcp)?$/.exec(p)?.[1]) : p?.target;
+  };
+
+  // What each image has, read from its Dockerfile: Prometheus' and Alertmanager's are built FROM
+  // quay.io/prometheus/busybox (busybox: wget, no curl); Grafana's installs curl (`apk add … curl`)
+  // on Alpine, whose busybox also has wget.
+  it.each([
+    ['prometheus', ['wget'], '/-/healthy'],
+    ['alertmanager', ['wget'], '/-/healthy'],
+    ['grafana', ['curl', 'wget'], '/api/health'],
+  ])('%s: a tool its image has (%s), its own port and %s: 0 on 200, not 0 on 503 or no answer', async (name, tools, path) => {
+    const service = compose.services[name];
+    const cmd = service?.healthcheck?.test?.slice(1) ?? [];
+    expect(tools).toContain(cmd[0]);
+    const i = cmd.findIndex((a) => /^https?:\/\//.test(a));
+    const url = new URL(cmd[i] ?? 'http://missing');
+    expect(url.hostname, 'the container itself, not a name that may not resolve').toBe('127.0.0.1');
+    expect(Number(url.port)).toBe(containerPort(service));
+    expect(url.pathname).toBe(path);
+
+    // Run it here, against a local server: busybox's wget (as in the busybox images) or curl.
+    const binary = cmd[0] === 'wget' ? requireTool('busybox', 'busybox') : requireTool(cmd[0] ?? '', cmd[0] ?? '');
+    const check = (port: number) => {
+      const argv = [...cmd];
+      argv[i] = `http://127.0.0.1:${port}${url.pathname}`;
+      return run(cmd[0] === 'wget' ? [binary, ...argv] : [binary, ...argv.slice(1)], { PATH: process.env.PATH });
+    };
+    const healthy = await stubServer((p) => (p === path ? 200 : 404));
+    const failing = await stubServer(() => 503);
+    try {
+      expect((await check(healthy.port)).code).toBe(0);
+      expect((await check(failing.port)).code).not.toBe(0);
+    } finally {
+      await healthy.close();
+      await failing.close();
+    }
+    expect((await check(healthy.port)).code, 'nothing listening').not.toBe(0);
+  });
+});
+
+describe('edgebench.example.yml and the edgebench service', () => {
+  // The keys naming a file on the test machine (FILE_KEYS in src/config/load.ts), and the journal.
+  const FILE_KEYS = ['identity_file', 'passphrase_file', 'password_file'] as const;
+
+  it('names only paths under a directory the service mounts, the journal on a writable one', () => {
+    const example = parse(readFileSync(at('edgebench.example.yml'), 'utf8')) as {
+      journal?: { path?: string };
+      duts: (Record<string, unknown> & { host_key?: { known_hosts?: string } })[];
+    };
+    const eb = compose.services.edgebench;
+    // A relative path is relative to the configuration file, which is the -c argument.
+    const configFile = eb?.command?.[(eb?.command?.indexOf('-c') ?? -2) + 1] ?? '';
+    expect(configFile).toBe('/etc/edgebench/edgebench.yml');
+    const inContainer = (p: string) => posix.resolve(posix.dirname(configFile), p);
+
+    const files: [string, string][] = [];
+    example.duts.forEach((dut, n) => {
+      for (const key of FILE_KEYS) if (typeof dut[key] === 'string') files.push([`duts[${n}].${key}`, dut[key] as string]);
+      if (dut.host_key?.known_hosts) files.push([`duts[${n}].host_key.known_hosts`, dut.host_key.known_hosts]);
+    });
+    expect(files.length, 'the example names key files').toBeGreaterThanOrEqual(2);
+    for (const [key, value] of files) {
+      const m = mountOf(eb, inContainer(value));
+      expect(m?.target, `${key}: ${value} is in the mounted config directory`).toBe('/etc/edgebench');
+      // …in the part of it git ignores (secrets/), where docs/docker-compose.md puts keys
+      const onHost = posix.relative(root, hostPath(eb, inContainer(value)));
+      const ignored = spawnSync('git', ['check-ignore', '--no-index', '-q', onHost], { cwd: root });
+      expect(ignored.status, `${key}: ${value} is ./${onHost} with the default mount, which git ignores`).toBe(0);
+    }
+
+    const journal = inContainer(example.journal?.path ?? 'edgebench-journal.sqlite');
+    const m = mountOf(eb, journal);
+    expect(m, `journal.path ${journal} is in a mount (else it is lost with the container)`).toBeDefined();
+    expect(m?.readOnly, `journal.path ${journal} is on a writable mount`).toBe(false);
+    expect(m?.source, `journal.path ${journal} is on the named volume`).toBeUndefined();
+  });
+});
+
+describe('alertmanager/entrypoint.sh, run by busybox sh with busybox applets only', () => {
+  const dir = join(work, 'alertmanager');
+  const bin = join(dir, 'bin');
+  const out = join(dir, 'out');
+  const runDir = join(dir, 'run');
+  let busybox = '';
+  let am: Service | undefined;
+  /** The default paths in the script, and the url_file path in the marked lines of the config. */
+  const script = () => readFileSync(at('alertmanager/entrypoint.sh'), 'utf8');
+  const scriptDefault = (variable: string) => new RegExp(`\\$\\{${variable}:-([^}]+)\\}`).exec(script())?.[1];
+
+  beforeAll(() => {
+    busybox = requireTool('busybox', 'busybox');
+    am = compose.services.alertmanager;
+    const applets = new Set(spawnSync(busybox, ['--list'], { encoding: 'utf8' }).stdout.split('\n'));
+    mkdirSync(bin, { recursive: true });
+    for (const a of ['sh', 'sed', 'grep', 'printf', 'echo', 'cat', 'env']) {
+      expect(applets.has(a), `busybox has ${a}`).toBe(true);
+      symlinkSync(busybox, join(bin, a));
+    }
+    // Stands in for the image's alertmanager: records its arguments and environment.
+    writeFileSync(join(bin, 'alertmanager'), '#!/bin/sh\nprintf \'%s\\n\' "$@" > "$FAKE_OUT/args"\nenv > "$FAKE_OUT/env"\n', {
+      mode: 0o755,
+    });
+  });
+
+  /** The compose service's entrypoint and command, the script taken from the mounted directory. */
+  async function start(webhookUrl: string | undefined, configFile = at('alertmanager/alertmanager.yml')) {
+    rmSync(out, { recursive: true, force: true });
+    rmSync(runDir, { recursive: true, force: true });
+    mkdirSync(out);
+    mkdirSync(runDir);
+    const [shell, path, ...rest] = [...(am?.entrypoint ?? []), ...(am?.command ?? [])];
+    expect(shell).toBe('/bin/sh');
+    const env: Env = { PATH: bin, FAKE_OUT: out, ALERTMANAGER_CONFIG_FILE: configFile, ALERTMANAGER_RUN_DIR: runDir };
+    if (webhookUrl !== undefined) env.ALERTMANAGER_WEBHOOK_URL = webhookUrl;
+    const r = await run([busybox, 'sh', hostPath(am, path ?? ''), ...rest], env);
+    const read = (f: string) => (existsSync(join(out, f)) ? readFileSync(join(out, f), 'utf8') : undefined);
+    return { ...r, args: read('args')?.split('\n').slice(0, -1), env: read('env') };
+  }
+
+  it('has defaults that are the compose mounts: the config in the mounted directory, the run directory on a tmpfs', () => {
+    const config = scriptDefault('ALERTMANAGER_CONFIG_FILE') ?? '';
+    expect(hostPath(am, config)).toBe(at('alertmanager/alertmanager.yml'));
+    expect(am?.tmpfs).toContain(scriptDefault('ALERTMANAGER_RUN_DIR'));
+    expect(am?.environment).toHaveProperty('ALERTMANAGER_WEBHOOK_URL', '');
+  });
+
+  it('without ALERTMANAGER_WEBHOOK_URL, starts Alertmanager on the mounted alertmanager.yml as it is', async () => {
+    for (const url of [undefined, '']) {
+      const r = await start(url);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.args).toEqual([`--config.file=${at('alertmanager/alertmanager.yml')}`, ...(am?.command ?? [])]);
+      expect(readdirSync(runDir)).toEqual([]);
+    }
+  });
+
+  it('with ALERTMANAGER_WEBHOOK_URL, gives the default receiver a webhook whose url_file holds the URL', async () => {
+    const url = "https://hooks.example/edgebench?token=a&b=$c'd";
+    const r = await start(url);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.args).toEqual([`--config.file=${join(runDir, 'alertmanager.yml')}`, ...(am?.command ?? [])]);
+    expect(r.env, 'the URL is not in the environment Alertmanager runs with').not.toContain('ALERTMANAGER_WEBHOOK_URL');
+    expect(r.stderr, 'the URL is not printed').not.toContain('hooks.example');
+    expect(readFileSync(join(runDir, 'webhook-url'), 'utf8')).toBe(`${url}\n`);
+    for (const f of ['webhook-url', 'alertmanager.yml']) expect(statSync(join(runDir, f)).mode & 0o777, f).toBe(0o600);
+
+    // The generated configuration is the committed one with the webhook turned on, nothing else.
+    const text = readFileSync(join(runDir, 'alertmanager.yml'), 'utf8');
+    const generated = parse(text) as { receivers: { name: string; webhook_configs?: { url_file: string }[] }[] };
+    const committed = parse(readFileSync(at('alertmanager/alertmanager.yml'), 'utf8')) as typeof generated;
+    const urlFile = '/run/alertmanager/webhook-url';
+    expect(generated).toEqual({
+      ...committed,
+      receivers: committed.receivers.map((rc) =>
+        rc.name === 'default' ? { ...rc, webhook_configs: [{ url_file: urlFile, send_resolved: true }] } : rc,
+      ),
+    });
+    // url_file is read in the container, from the run directory on the tmpfs.
+    expect(posix.dirname(urlFile)).toBe(scriptDefault('ALERTMANAGER_RUN_DIR'));
+
+    // amtool here is Debian 12's 0.25, older than url_file (0.26): check the rest of the generated
+    // file with the URL inline instead, which 0.25 knows.
+    const inline = join(dir, 'inline.yml');
+    writeFileSync(inline, text.replace(`url_file: ${urlFile}`, `url: ${JSON.stringify(url)}`));
+    const check = spawnSync('amtool', ['check-config', inline], { encoding: 'utf8', timeout: 30_000 });
+    expect(check.status, `${check.stdout}${check.stderr}`).toBe(0);
+    expect(check.stdout).toContain('1 receivers');
+  });
+
+  it.each([
+    ['not a URL', 'hooks.example/edgebench'],
+    ['another scheme', 'ftp://hooks.example/edgebench'],
+    ['a space', 'https://hooks.example/edge bench'],
+    ['a tab', 'https://hooks.example/edge\tbench'],
+    ['a newline', 'https://hooks.example/edgebench\nurl_file:/etc/passwd'],
+  ])('refuses %s, without starting Alertmanager or printing the value', async (_what, url) => {
+    const r = await start(url);
+    expect(r.code).not.toBe(0);
+    expect(r.args).toBeUndefined();
+    expect(r.stderr).toMatch(/ALERTMANAGER_WEBHOOK_URL/);
+    expect(r.stderr).not.toContain('hooks.example');
+    expect(readdirSync(runDir)).toEqual([]);
+  });
+
+  it('refuses a URL when the configuration has no marked lines to turn on, rather than dropping it', async () => {
+    const unmarked = join(dir, 'unmarked.yml');
+    writeFileSync(unmarked, readFileSync(at('alertmanager/alertmanager.yml'), 'utf8').replace(/^.*#@webhook\n/gm, ''));
+    const r = await start('https://hooks.example/edgebench', unmarked);
+    expect(r.code).not.toBe(0);
+    expect(r.args).toBeUndefined();
+    expect(r.stderr).toContain('#@webhook');
+  });
+});
+
+describe("edgebench's health check, against a real `edgebench serve` laid out as docs/docker-compose.md says", () => {
+  const HEALTH_PASSWORD = `health-${process.pid}-Zq8`;
+  const PROMETHEUS_PASSWORD = `prometheus-${process.pid}-Lw3`;
+  let port = 0;
+  let eb: Service | undefined;
+  let serve: ServeProcess | undefined;
+
+  /** A config directory: edgebench.yml, web.yml, secrets/ (an SSH key, and what `files` adds). */
+  function configDir(name: string, web: string, files: Record<string, string> = {}): string {
+    const dir = join(work, name);
+    mkdirSync(join(dir, 'secrets'), { recursive: true });
+    tool('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'secrets/id_ed25519')]);
+    for (const [f, text] of Object.entries(files)) writeFileSync(join(dir, f), text);
+    writeFileSync(join(dir, 'web.yml'), web);
+    writeFileSync(
+      join(dir, 'edgebench.yml'),
+      stringify({
+        listen: `127.0.0.1:${port}`,
+        journal: { path: join(dir, 'journal.sqlite') },
+        schedule: { interval: '24h' },
+        duts: [
+          {
+            name: 'unreachable',
+            host: '192.0.2.1', // TEST-NET-1: rounds fail, the exporter stays up
+            identity_file: 'secrets/id_ed25519',
+            host_key: { insecure_skip_verify: true },
+            benchmarks: { sysbench: { modes: ['native'] } },
+          },
+        ],
+      }),
+    );
+    return dir;
+  }
+
+  /** The compose service with these settings, and `edgebench serve` started from its command. */
+  async function startFromCompose(dir: string, vars: Env): Promise<void> {
+    const r = composeConfig({ GRAFANA_ADMIN_PASSWORD: PASSWORD, EDGEBENCH_CONFIG_DIR: dir, ...vars });
+    expect(r.status, r.stderr).toBe(0);
+    eb = (parse(r.stdout) as Compose).services.edgebench;
+    const [command, c, file, ...rest] = eb?.command ?? [];
+    expect([command, c]).toEqual(['serve', '-c']);
+    const args = rest.map((a) => a.replace(/(^|=)(\/\S+)$/, (_m, pre: string, p: string) => pre + hostPath(eb, p)));
+    serve = ServeProcess.start(hostPath(eb, file ?? ''), port, { args });
+    const started = serve;
+    await waitFor('edgebench serve to listen', 30_000, async () => {
+      if (started.proc.exitCode !== null) throw new Error(`edgebench serve exited (${started.proc.exitCode}):\n${started.log}`);
+      return new Promise<true | undefined>((resolve) => {
+        const socket = connect(port, '127.0.0.1', () => {
+          socket.destroy();
+          resolve(true);
+        }).on('error', () => resolve(undefined));
+      });
+    }).catch((err: Error) => {
+      throw new Error(`${err.message}\n${started.log}`);
+    });
+  }
+
+  /** The compose healthcheck command, run here: the mounted script, the service's environment. */
+  function healthcheck(change: Env = {}) {
+    const [cmd, node, script] = eb?.healthcheck?.test ?? [];
+    expect([cmd, node]).toEqual(['CMD', 'node']);
+    const env: Env = { PATH: process.env.PATH, ...eb?.environment };
+    env.EDGEBENCH_HEALTHCHECK_PASSWORD_FILE = hostPath(eb, env.EDGEBENCH_HEALTHCHECK_PASSWORD_FILE ?? '');
+    return run([process.execPath, hostPath(eb, script ?? '')], { ...env, ...change });
+  }
+
+  beforeAll(async () => {
+    port = await freePort();
+    if (!existsSync(cli)) throw new Error(`${cli} is missing: the test setup builds it (npx tsc -p tsconfig.build.json)`);
+  });
+  afterAll(async () => {
+    await serve?.stop();
+  });
+
+  describe('TLS with a self-signed certificate, and basic auth', () => {
+    beforeAll(async () => {
+      const dir = configDir('config-tls', '', {});
+      // Self-signed, for a name that is not 127.0.0.1: what the check must accept.
+      tool('openssl', [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:P-256',
+        '-nodes',
+        '-keyout',
+        join(dir, 'secrets/tls.key'),
+        '-out',
+        join(dir, 'secrets/tls.crt'),
+        '-days',
+        '2',
+        '-subj',
+        '/CN=edgebench.lab.example',
+        '-addext',
+        'subjectAltName=DNS:edgebench.lab.example',
+      ]);
+      writeFileSync(
+        join(dir, 'web.yml'),
+        stringify({
+          tls_server_config: { cert_file: 'secrets/tls.crt', key_file: 'secrets/tls.key' },
+          basic_auth_users: { healthcheck: bcrypt.hashSync(HEALTH_PASSWORD, 4), prometheus: bcrypt.hashSync(PROMETHEUS_PASSWORD, 4) },
+        }),
+      );
+      writeFileSync(join(dir, 'secrets/healthcheck-password'), `${HEALTH_PASSWORD}\n`);
+      await startFromCompose(dir, {
+        EDGEBENCH_HEALTHCHECK_URL: `https://127.0.0.1:${port}/-/healthy`,
+        EDGEBENCH_HEALTHCHECK_USER: 'healthcheck',
+      });
+      // TLS and basic auth are on: HTTPS without credentials is refused.
+      const status = await new Promise<number | undefined>((resolve, reject) => {
+        httpsGet(`https://127.0.0.1:${port}/-/healthy`, { rejectUnauthorized: false }, (res) => {
+          res.resume();
+          resolve(res.statusCode);
+        }).on('error', reject);
+      });
+      expect(status).toBe(401);
+    });
+    afterAll(async () => {
+      await serve?.stop();
+    });
+
+    it('is healthy with the user and password file the compose environment names', async () => {
+      const r = await healthcheck();
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+    });
+
+    it('is unhealthy with a wrong password, without a user, over plain HTTP, or on another path, and never prints the password', async () => {
+      const cases: Env[] = [
+        { EDGEBENCH_HEALTHCHECK_USER: 'prometheus' },
+        { EDGEBENCH_HEALTHCHECK_USER: '' },
+        { EDGEBENCH_HEALTHCHECK_URL: `http://127.0.0.1:${port}/-/healthy` },
+        { EDGEBENCH_HEALTHCHECK_URL: `https://127.0.0.1:${port}/-/nothing-here` },
+        { EDGEBENCH_HEALTHCHECK_PASSWORD_FILE: join(work, 'no-such-file') },
+      ];
+      for (const change of cases) {
+        const r = await healthcheck(change);
+        expect(r.code, JSON.stringify(change)).toBe(1);
+        expect(r.stderr, JSON.stringify(change)).toMatch(/^unhealthy: /);
+        expect(r.stderr).not.toContain(HEALTH_PASSWORD);
+      }
+      expect((await healthcheck({ EDGEBENCH_HEALTHCHECK_USER: '' })).stderr).toContain('401');
+    });
+
+    it('is unhealthy once edgebench has stopped', async () => {
+      await serve?.stop();
+      const r = await healthcheck();
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain('ECONNREFUSED');
+    });
+  });
+
+  describe('an empty web.yml: plain HTTP without authentication', () => {
+    beforeAll(async () => {
+      port = await freePort();
+      await startFromCompose(configDir('config-plain', ''), { EDGEBENCH_HEALTHCHECK_URL: `http://127.0.0.1:${port}/-/healthy` });
+    });
+    afterAll(async () => {
+      await serve?.stop();
+    });
+
+    it('serves, and the health check with the compose defaults (no user) is healthy', async () => {
+      expect((await fetch(`http://127.0.0.1:${port}/-/healthy`)).status, 'plain HTTP, no credentials').toBe(200);
+      expect(eb?.environment?.EDGEBENCH_HEALTHCHECK_USER).toBe('');
+      const r = await healthcheck();
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+    });
   });
 });
