@@ -11,6 +11,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+COPY scripts/build-info.mjs ./scripts/
 RUN npm run build
 
 # Production dependencies only, without dev tools or the npm cache. better-sqlite3 (the journal)

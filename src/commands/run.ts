@@ -4,12 +4,18 @@ import { loadConfig } from '../config/load.js';
 import { ResultsStore } from '../engine/results.js';
 import { planRound, runRound } from '../engine/round.js';
 import { TrafficLinks } from '../engine/traffic-links.js';
-import { createLogger } from '../log.js';
+import { createLogger, type LogFormat } from '../log.js';
 import { SshConnection } from '../remote/ssh-connection.js';
 import { sshTarget } from '../remote/ssh-target.js';
 import { summaryTable } from '../report/summary-table.js';
 
-export async function runOnce(file: string, only: string[] | undefined): Promise<number> {
+export interface RunLogOptions {
+  /** --log.level, else $EDGEBENCH_LOG_LEVEL, else warn: the progress lines say what happens. */
+  logLevel?: string;
+  logFormat?: LogFormat;
+}
+
+export async function runOnce(file: string, only: string[] | undefined, logOpts: RunLogOptions = {}): Promise<number> {
   const cfg = loadConfig(file);
   const unknown = only?.find((b) => !findBenchmark(b));
   if (unknown) {
@@ -20,7 +26,7 @@ export async function runOnce(file: string, only: string[] | undefined): Promise
     console.error(`${file}: no DUT has ${only ? `any of ${only.join(', ')}` : 'any benchmark'} configured: nothing to run`);
     return 2;
   }
-  const log = createLogger(process.env.EDGEBENCH_LOG_LEVEL ?? 'warn');
+  const log = createLogger(logOpts.logLevel ?? process.env.EDGEBENCH_LOG_LEVEL ?? 'warn', logOpts.logFormat);
   const store = new ResultsStore();
   const abort = new AbortController();
   const links = new TrafficLinks();

@@ -7,29 +7,45 @@ import { Scheduler } from '../engine/scheduler.js';
 import { createApp, listenAddress } from '../http/app.js';
 import { startHttpServer, type WebServer } from '../http/http-server.js';
 import { loadWebConfig } from '../http/web-config.js';
-import { createLogger } from '../log.js';
+import { createLogger, type LogFormat } from '../log.js';
 import { createMetrics } from '../metrics/registry.js';
 import { Journal } from '../store/journal.js';
 import { ResultsJournal } from '../store/results-journal.js';
-import { version } from '../version.js';
+import { buildInfo, version } from '../version.js';
 import { Reloader } from './reloader.js';
 
 export interface ServeOptions {
   config: string;
+  /** --web.listen-address: where /metrics listens, instead of the configuration's `listen`. */
+  listenAddress?: string;
   /** --web.config.file: TLS and basic auth, in the exporter-toolkit format. */
   webConfigFile?: string;
   /** --web.enable-lifecycle: POST /-/reload. */
   enableLifecycle?: boolean;
   /** --web.enable-admin-api: POST /api/v1/admin/rounds. */
   enableAdminApi?: boolean;
+  /** --log.level, else $EDGEBENCH_LOG_LEVEL, else info. */
+  logLevel?: string;
+  /** --log.format; without it JSON, or human-readable on a terminal. */
+  logFormat?: LogFormat;
 }
 
 /** Past this, SIGTERM gives up waiting for the rounds' remote kills: systemd and docker stop wait 10 s. */
 const SHUTDOWN_LIMIT_MS = 8_000;
 
 export async function serve(opts: ServeOptions): Promise<void> {
-  const log = createLogger();
+  const log = createLogger(opts.logLevel, opts.logFormat);
   const config = loadConfig(opts.config);
+  const listen = opts.listenAddress ?? config.listen;
+  log.debug(
+    {
+      config: opts.config,
+      listen,
+      schedule: config.schedule,
+      duts: config.duts.map((d) => `${d.name}: ${Object.keys(d.benchmarks).join(', ') || 'no benchmark'}`),
+    },
+    'configuration loaded',
+  );
   const web = opts.webConfigFile === undefined ? undefined : loadWebConfig(opts.webConfigFile);
   const journal = new ResultsJournal(Journal.open(config.journal.path), config.journal.retention, log);
   const store = new ResultsStore();
@@ -40,7 +56,15 @@ export async function serve(opts: ServeOptions): Promise<void> {
     log,
     alsoReload: () => opts.webConfigFile !== undefined && server?.reload(loadWebConfig(opts.webConfigFile)),
   });
-  const metrics = createMetrics({ version, store, reload: reloader.status, journalWriteErrors: () => journal.writeErrors });
+  const metrics = createMetrics({
+    version,
+    revision: buildInfo.revision,
+    branch: buildInfo.branch,
+    store,
+    reload: reloader.status,
+    journalWriteErrors: () => journal.writeErrors,
+    processMetrics: true,
+  });
   let ready = false;
   const app = createApp({
     metrics,
@@ -54,15 +78,16 @@ export async function serve(opts: ServeOptions): Promise<void> {
         }
       : undefined,
   });
-  server = await startHttpServer(app, listenAddress(config.listen), web, log);
+  server = await startHttpServer(app, listenAddress(listen), web, log);
   log.info(
     {
-      listen: config.listen,
+      listen,
       tls: web?.tls !== undefined,
       basicAuth: (web?.users.size ?? 0) > 0,
       duts: config.duts.map((d) => d.name),
       journal: config.journal.path,
       version,
+      revision: buildInfo.revision,
     },
     'edgebench serving /metrics',
   );
