@@ -11,6 +11,7 @@ import { duration, maxOutputBytes, mode, positiveInt, repetitions, toolPath } fr
 import type { DutConfig } from '../config/schema.js';
 import { JobError } from '../remote/errors.js';
 import { native, onDut } from '../remote/exec-context.js';
+import { PROBE_MAX_BYTES } from '../remote/output-cap.js';
 import { runParallel } from '../remote/parallel.js';
 import { parsed } from '../remote/tool-failure.js';
 import { instanceContexts } from './instances.js';
@@ -187,7 +188,7 @@ export const ARRAY_SIZE_SCRIPT = `(\n${CACHE_SIZES_SCRIPT}\n)\n${MEMORY_SCRIPT}`
 
 async function arrayMib(ctx: JobContext, p: Params): Promise<ArraySize> {
   if (p.array_mib !== 'auto') return { mib: p.array_mib, notes: [] };
-  const res = await ctx.exec(ARRAY_SIZE_SCRIPT, { timeoutMs: 15_000, signal: ctx.signal, maxOutputBytes: 64 * 1024 });
+  const res = await ctx.exec(ARRAY_SIZE_SCRIPT, { timeoutMs: 15_000, signal: ctx.signal, maxOutputBytes: PROBE_MAX_BYTES });
   const where = onDut(ctx.dut, native);
   return parsed('stream', where, res.stdout, (text) => {
     const { memoryBytes, rest } = splitMemoryLine(text);

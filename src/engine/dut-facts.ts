@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { benchmarks } from '../benchmarks/index.js';
 import type { DutConfig } from '../config/schema.js';
-import { printable } from '../remote/output-cap.js';
+import { PROBE_MAX_BYTES, printable } from '../remote/output-cap.js';
 import { shellCommand, shellQuote } from '../remote/shell-quote.js';
 import type { SshConnection } from '../remote/ssh-connection.js';
 import type { DutInfo } from './results.js';
@@ -17,8 +17,6 @@ const INFO_SCRIPT = [
   'lxc-start --version 2>/dev/null || echo none',
 ].join('\n');
 
-/** What a probe may print: far more than any real answer, far less than a hostile DUT could send. */
-const PROBE_MAX_BYTES = 64 * 1024;
 /** A fact becomes a label value (edgebench_dut_info) or a journal field: one printable line, bounded. */
 export const MAX_FACT_CHARS = 128;
 

@@ -5,6 +5,9 @@
 /** Per command and stream, unless a benchmark sets its own `max_output_bytes`. */
 export const DEFAULT_MAX_OUTPUT_BYTES = 4 * 1024 * 1024;
 
+/** What a probe of the DUT (its facts, its tools' versions, its caches) may print: far more than any real answer. */
+export const PROBE_MAX_BYTES = 64 * 1024;
+
 /** The head and the tail of a failure's output that the journal keeps. */
 export const EXCERPT_BYTES = 32 * 1024;
 
