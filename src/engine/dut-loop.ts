@@ -11,6 +11,7 @@ import { sshTarget } from '../remote/ssh-target.js';
 import type { ResultsJournal } from '../store/results-journal.js';
 import type { DutResults } from './results.js';
 import { runRound } from './round.js';
+import { roundIntervalSeconds } from './round-interval.js';
 import type { TrafficLinks } from './traffic-links.js';
 
 export interface DutLoopDeps {
@@ -36,6 +37,7 @@ export class DutLoop {
 
   start(): void {
     const { schedule } = this.settings;
+    this.exportInterval();
     if ('cron' in schedule) {
       this.timer = scheduleLib.scheduleJob(schedule.cron, () => void this.runNow()) ?? undefined;
       void this.runNow();
@@ -79,12 +81,21 @@ export class DutLoop {
       .catch((err: Error) => log.error({ dut: this.dut.name, err: err.message }, 'round aborted'))
       .finally(() => {
         this.round = undefined;
+        this.exportInterval();
         // Nothing of edgebench stays on the DUT between rounds, not even its SSH session (a
         // dropbear process in a router's RAM); reconnecting costs ~80 ms a round. Kills still on
         // their way keep the connection, to be delivered the moment the link answers.
         if (this.conn.undeliveredKills.length === 0) this.conn.close();
       });
     return this.round;
+  }
+
+  /**
+   * From the start, so a DUT that never completes a round still has its stale threshold; again
+   * after each round, for a cron whose ticks are not evenly spaced.
+   */
+  private exportInterval(): void {
+    this.deps.state.roundIntervalSeconds = roundIntervalSeconds(this.settings.schedule, new Date());
   }
 
   /** Cancels the running round (its remote processes are killed) and closes the connection. */

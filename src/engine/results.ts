@@ -82,7 +82,13 @@ export class DutResults {
   private readonly touch = () => {
     this.generation = ++lastGeneration;
   };
-  private readonly scalars: { up?: boolean; info?: DutInfo; roundDurationSeconds?: number; roundCompletedAt?: number } = {};
+  private readonly scalars: {
+    up?: boolean;
+    info?: DutInfo;
+    roundDurationSeconds?: number;
+    roundCompletedAt?: number;
+    roundIntervalSeconds?: number;
+  } = {};
   readonly results = new WatchedMap<string, JobResult>(this.touch);
   readonly runs = new WatchedMap<string, RunStatus>(this.touch);
   readonly runsTotal = new WatchedMap<string, number>(this.touch);
@@ -115,6 +121,13 @@ export class DutResults {
   }
   set roundCompletedAt(roundCompletedAt: number | undefined) {
     this.set({ roundCompletedAt });
+  }
+  /** How far apart its rounds are meant to be (round-interval.ts): set by its loop, not journaled. */
+  get roundIntervalSeconds(): number | undefined {
+    return this.scalars.roundIntervalSeconds;
+  }
+  set roundIntervalSeconds(roundIntervalSeconds: number | undefined) {
+    this.set({ roundIntervalSeconds });
   }
   private set(change: Partial<DutResults['scalars']>): void {
     Object.assign(this.scalars, change);

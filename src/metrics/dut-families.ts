@@ -5,6 +5,7 @@ import { benchmarks } from '../benchmarks/index.js';
 import type { DutResults, RunStatus } from '../engine/results.js';
 import { FAILURE_REASONS } from '../remote/errors.js';
 import { familyHeader, type Labels, sampleLine } from './exposition-text.js';
+import { stddevFamily } from './family-names.js';
 
 export interface DutFamily {
   header: string;
@@ -35,11 +36,11 @@ function resultFamilies(): DutFamily[] {
     b.families.flatMap((f) =>
       (
         [
-          ['', 'mean', f.help],
-          ['_stddev', 'stddev', `Standard deviation over the repetitions behind ${f.name}`],
+          [f.name, 'mean', f.help],
+          [stddevFamily(f.name), 'stddev', `Standard deviation over the repetitions behind ${f.name}`],
         ] as const
-      ).map(([suffix, stat, help]) =>
-        family(`${f.name}${suffix}`, help, 'gauge', (dut, state, emit) => {
+      ).map(([name, stat, help]) =>
+        family(name, help, 'gauge', (dut, state, emit) => {
           for (const r of state.results.values()) {
             if (r.family !== f.name) continue;
             emit({ dut, ...Object.fromEntries(f.labelNames.map((l) => [l, r.labels[l] ?? ''])) }, r.stats[stat]);
@@ -64,7 +65,8 @@ export const dutFamilies: readonly DutFamily[] = [
     if (s.up !== undefined) emit({ dut }, s.up ? 1 : 0);
   }),
   family('edgebench_dut_info', 'What the DUT is, as read at the start of its last round; always 1', 'gauge', (dut, s, emit) => {
-    if (s.info) emit({ dut, arch: s.info.arch, kernel: s.info.kernel, os: s.info.os, lxc_version: s.info.lxcVersion }, 1);
+    // `release`, as node_exporter's node_uname_info names `uname -r`: `kernel` is STREAM's label
+    if (s.info) emit({ dut, arch: s.info.arch, release: s.info.kernel, os: s.info.os, lxc_version: s.info.lxcVersion }, 1);
   }),
   family(
     'edgebench_perf_supported',
@@ -110,4 +112,12 @@ export const dutFamilies: readonly DutFamily[] = [
   family('edgebench_round_last_completion_timestamp_seconds', 'When the last round completed', 'gauge', (dut, s, emit) => {
     if (s.roundCompletedAt !== undefined) emit({ dut }, seconds(s.roundCompletedAt));
   }),
+  family(
+    'edgebench_round_interval_seconds',
+    "Time between two scheduled starts of the DUT's rounds: schedule.interval, or for schedule.cron the ticks around its last round's end",
+    'gauge',
+    (dut, s, emit) => {
+      if (s.roundIntervalSeconds !== undefined) emit({ dut }, s.roundIntervalSeconds);
+    },
+  ),
 ];

@@ -182,6 +182,7 @@ describe('docker-compose.yml, as docker-compose 1.29.2 normalizes it', () => {
       ['alertmanager', '/etc/alertmanager', 'dir'],
       ['grafana', '/etc/grafana/provisioning', 'dir'],
       ['grafana', '/var/lib/grafana/dashboards', 'dir'],
+      ['prometheus', '/usr/share/edgebench/docs', 'dir'],
       ['edgebench', '/usr/local/lib/edgebench/healthcheck.mjs', 'file'],
     ];
     for (const [service, target, kind] of expected) {
@@ -214,6 +215,21 @@ describe('docker-compose.yml, as docker-compose 1.29.2 normalizes it', () => {
     expect(existsSync(hostPath(am, '/etc/alertmanager/entrypoint.sh'))).toBe(true);
     expect(am?.command).toContain('--storage.path=/alertmanager');
     expect(am?.command?.some((a) => a.startsWith('--config.file'))).toBe(false);
+  });
+
+  it('serves the mounted docs/ from Prometheus at the address the alerts link to (runbook_url)', () => {
+    const prom = compose.services.prometheus;
+    const assets = prom?.command?.find((a) => a.startsWith('--web.user-assets='))?.split('=')[1] ?? '';
+    expect(assets, '--web.user-assets').not.toBe('');
+    // the runbook the rules link to: <external URL>/user/runbook.md (test/prometheus/runbook-url.test.ts)
+    expect(mountOf(prom, `${assets}/runbook.md`)?.readOnly).toBe(true);
+    expect(hostPath(prom, `${assets}/runbook.md`)).toBe(at('docs/runbook.md'));
+    // where a browser on the test machine reaches it: the published loopback port
+    expect(prom?.command).toContain('--web.external-url=http://localhost:9090');
+    expect(prom?.ports).toContainEqual(expect.stringMatching(/^127\.0\.0\.1:9090:9090/));
+    const r = composeConfig({ GRAFANA_ADMIN_PASSWORD: PASSWORD, PROMETHEUS_EXTERNAL_URL: 'https://lab.example/prometheus' });
+    expect(r.status, r.stderr).toBe(0);
+    expect((parse(r.stdout) as Compose).services.prometheus?.command).toContain('--web.external-url=https://lab.example/prometheus');
   });
 
   it("reaches every address prometheus/prometheus.yml names from Prometheus' container", () => {

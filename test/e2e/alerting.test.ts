@@ -35,9 +35,9 @@ function testRuleFiles(): string[] {
 
 const firing = async (labels = '') => query(prometheus?.url as string, `ALERTS{alertname="${ALERT}", alertstate="firing"${labels}}`);
 
-async function received(): Promise<{ labels: Record<string, string> }[]> {
+async function received(): Promise<{ labels: Record<string, string>; annotations: Record<string, string> }[]> {
   const res = await fetch(`${alertmanager?.url}/api/v2/alerts?${new URLSearchParams({ filter: `alertname="${ALERT}"` })}`);
-  return (await res.json()) as { labels: Record<string, string> }[];
+  return (await res.json()) as { labels: Record<string, string>; annotations: Record<string, string> }[];
 }
 
 /** Waits until the rounds that finish from now on have been scraped. */
@@ -64,6 +64,7 @@ beforeAll(async () => {
     target: `127.0.0.1:${port}`,
     ruleFiles: testRuleFiles(),
     alertmanager: alertmanager.url,
+    userAssets: join(repoRoot, 'docs'), // as docker-compose.yml: the runbook the alerts link to
   });
   serveProc = spawn(process.execPath, [cli, 'serve', '-c', file], { stdio: ['ignore', 'ignore', 'pipe'] });
   serveProc.stderr?.on('data', (d) => {
@@ -127,6 +128,12 @@ describe(`the veth transmit alert on lab ${name}`, () => {
       return r.length > 0 ? r : undefined;
     });
     expect(alerts.map((a) => a.labels)).toEqual([expect.objectContaining({ alertname: ALERT, dut, severity: expect.any(String) })]);
+    // its runbook link, as Alertmanager passes it on, opens the runbook that has its section
+    const link = alerts[0]?.annotations.runbook_url ?? '';
+    expect(link).toBe(`${prometheus?.url}/user/runbook.md#${ALERT.toLowerCase()}`);
+    const page = await fetch(link);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain(`\n## ${ALERT}\n`);
     const ratio = await query(
       prometheus?.url as string,
       `dut:edgebench_nuttcp_goodput_bytes_per_second:lxc_vs_native_ratio{dut="${dut}", netdev="veth", direction="transmit"}`,

@@ -126,7 +126,7 @@ describe(`edgebench serve against lab ${name}`, () => {
   ])('exports the sysbench time for %s with %s instance(s), and its stddev', (mode, instances) => {
     expect(value('edgebench_sysbench_cpu_duration_seconds', { mode, instances })).toBeGreaterThan(0.01);
     expect(value('edgebench_sysbench_cpu_duration_seconds', { mode, instances })).toBeLessThan(120);
-    expect(value('edgebench_sysbench_cpu_duration_seconds_stddev', { mode, instances })).toBeGreaterThanOrEqual(0);
+    expect(value('edgebench_sysbench_cpu_duration_stddev_seconds', { mode, instances })).toBeGreaterThanOrEqual(0);
   });
 
   it.each([
@@ -212,8 +212,10 @@ describe(`edgebench serve against lab ${name}`, () => {
     expect(find('edgebench_dut_up', { dut })[0]?.value).toBe(1);
     expect(find('edgebench_dut_info', { dut })[0]?.labels).toMatchObject({
       arch: expect.any(String),
+      release: expect.stringMatching(/^\d+\.\d+/),
       lxc_version: expect.stringMatching(/^\d/),
     });
+    expect(find('edgebench_dut_info', { dut })[0]?.labels.kernel).toBeUndefined();
     const groups = [
       ...['sysbench', 'linpack', 'stream'].flatMap((benchmark) => ['native', 'lxc'].map((mode) => ({ benchmark, mode, netdev: '' }))),
       ...['nuttcp', 'netperf', 'iperf3'].flatMap((benchmark) => NETDEVS.map(([mode, netdev]) => ({ benchmark, mode, netdev }))),
@@ -226,6 +228,7 @@ describe(`edgebench serve against lab ${name}`, () => {
     }
     expect(find('edgebench_benchmark_success', { dut }).length).toBe(groups.length);
     expect(find('edgebench_round_duration_seconds', { dut })[0]?.value).toBeGreaterThan(0);
+    expect(find('edgebench_round_interval_seconds', { dut })[0]?.value).toBe(3600); // schedule.interval: 1h
     expect(find('edgebench_exporter_build_info')[0]?.labels.version).toMatch(/^\d+\.\d+\.\d+/);
     expect(find('edgebench_config_last_reload_successful')[0]?.value).toBe(1);
   });
@@ -253,12 +256,24 @@ describe(`edgebench serve against lab ${name}`, () => {
       'edgebench_benchmark_failures_total',
       'edgebench_round_duration_seconds',
       'edgebench_round_last_completion_timestamp_seconds',
+      'edgebench_round_interval_seconds',
       'edgebench_exporter_build_info',
       'edgebench_config_last_reload_successful',
       'edgebench_config_last_reload_success_timestamp_seconds',
     ];
     const typed = [...metricsText.matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1]);
-    for (const family of [...results, ...results.map((r) => `${r}_stddev`), ...bookkeeping]) {
+    // the unit last: `_stddev` before it (docs/metrics.md, "Renamed in this version")
+    const stddevs = [
+      'edgebench_sysbench_cpu_duration_stddev_seconds',
+      'edgebench_linpack_stddev_flops',
+      'edgebench_nuttcp_goodput_stddev_bytes_per_second',
+      'edgebench_netperf_rtt_stddev_seconds',
+      'edgebench_iperf3_throughput_stddev_bytes_per_second',
+      'edgebench_stream_bandwidth_stddev_bytes_per_second',
+      'edgebench_perf_branch_misses_stddev',
+      'edgebench_perf_l1_dcache_load_misses_stddev',
+    ];
+    for (const family of [...results, ...stddevs, ...bookkeeping]) {
       expect(typed, family).toContain(family);
     }
   });

@@ -58,6 +58,9 @@ export interface PrometheusOptions {
   ruleFiles: string[];
   alertmanager?: string;
   intervalSeconds?: number;
+  /** --web.user-assets: a directory served at /user/ (the runbook, as docker-compose.yml does). */
+  userAssets?: string;
+  externalLabels?: Record<string, string>;
 }
 
 export async function startPrometheus(o: PrometheusOptions): Promise<Server> {
@@ -67,7 +70,7 @@ export async function startPrometheus(o: PrometheusOptions): Promise<Server> {
   writeFileSync(
     config,
     stringify({
-      global: { scrape_interval: interval, evaluation_interval: interval },
+      global: { scrape_interval: interval, evaluation_interval: interval, external_labels: o.externalLabels },
       rule_files: o.ruleFiles,
       scrape_configs: [{ job_name: 'edgebench', static_configs: [{ targets: [o.target] }] }],
       ...(o.alertmanager
@@ -77,7 +80,15 @@ export async function startPrometheus(o: PrometheusOptions): Promise<Server> {
   );
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const args = [`--config.file=${config}`, `--storage.tsdb.path=${join(o.dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`];
+  const args = [
+    `--config.file=${config}`,
+    `--storage.tsdb.path=${join(o.dir, 'data')}`,
+    `--web.listen-address=127.0.0.1:${port}`,
+    // $externalURL in the alerts' runbook_url: by default http://<hostname>:<port>, which this
+    // loopback listener may not answer
+    `--web.external-url=${url}`,
+    ...(o.userAssets ? [`--web.user-assets=${o.userAssets}`] : []),
+  ];
   return start('prometheus', args, url, '/-/ready');
 }
 

@@ -40,6 +40,7 @@ function fill(state: DutResults, copy: number): void {
   state.perfSupported.set('branch-misses', false);
   state.roundDurationSeconds = 12.25;
   state.roundCompletedAt = 1_700_000_001_000;
+  state.roundIntervalSeconds = 7200;
 }
 
 function lab(...duts: string[]) {
@@ -56,9 +57,10 @@ afterEach(() => vi.restoreAllMocks());
 describe('MetricsBody', () => {
   it('writes every family of the contract with the HELP and TYPE edgebench always had', async () => {
     const out = await text(lab('r1').metrics);
-    // the fixture was rendered by prom-client from a real round (test/fixtures/exposition/CAPTURE.md)
+    // the fixture is /metrics of a real round (test/fixtures/exposition/CAPTURE.md); its process_*
+    // and nodejs_* families are per scrape, outside MetricsBody (process-metrics.test.ts)
     const fixture = readFileSync(join(root, 'test/fixtures/exposition/round.prom'), 'utf8');
-    const headers = fixture.split('\n').filter((l) => l.startsWith('# '));
+    const headers = fixture.split('\n').filter((l) => /^# (HELP|TYPE) edgebench_/.test(l));
     expect(headers.length).toBeGreaterThan(50);
     for (const header of headers) expect(out.split('\n')).toContain(header);
   });
@@ -66,15 +68,16 @@ describe('MetricsBody', () => {
   it('writes the sample lines, escaped, that promtool accepts', async () => {
     const out = await text(lab('r1', 'pi "4"\\b').metrics);
     expect(out).toContain('edgebench_stream_bandwidth_bytes_per_second{dut="r1",mode="lxc",suite="stream",kernel="copy"} 1000000000\n');
-    expect(out).toContain('edgebench_dut_info{dut="r1",arch="aarch64",kernel="6.1.0",os="OpenWrt \\"23.05\\"",lxc_version="5.0.2"} 1\n');
+    expect(out).toContain('edgebench_dut_info{dut="r1",arch="aarch64",release="6.1.0",os="OpenWrt \\"23.05\\"",lxc_version="5.0.2"} 1\n');
     expect(out).toContain('edgebench_dut_up{dut="pi \\"4\\"\\\\b"} 1\n');
     expect(out).toContain('edgebench_benchmark_failures_total{dut="r1",benchmark="stream",reason="timeout"} 1\n');
     expect(out).toContain('edgebench_benchmark_failures_total{dut="r1",benchmark="stream",reason="parse"} 0\n');
     expect(out).toContain('edgebench_round_last_completion_timestamp_seconds{dut="r1"} 1700000001\n');
+    expect(out).toContain('edgebench_round_interval_seconds{dut="r1"} 7200\n');
     expect(out).toContain('edgebench_exporter_build_info{version="9.9.9",node_version=');
     expect(out).toContain('edgebench_journal_write_errors_total 2\n');
     const samples = parseExposition(out);
-    expect(seriesValue(samples, 'edgebench_stream_bandwidth_bytes_per_second_stddev', { dut: 'r1', kernel: 'copy' })).toBe(0.5);
+    expect(seriesValue(samples, 'edgebench_stream_bandwidth_stddev_bytes_per_second', { dut: 'r1', kernel: 'copy' })).toBe(0.5);
     expect(seriesValue(samples, 'edgebench_perf_supported', { dut: 'r1', event: 'branch-misses' })).toBe(0);
     const promtool = spawnSync('promtool', ['check', 'metrics'], { input: out, encoding: 'utf8' });
     if (promtool.error) throw new Error(`promtool is needed (lab/install-deps.sh installs it): ${promtool.error.message}`);
