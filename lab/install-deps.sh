@@ -2,7 +2,7 @@
 # Installs, from Debian's packages, what the lab and the exporter need on the test machine
 # (`serve`), and with `test` (the default) what the tests and benchmarks need besides. netperf and
 # lmbench live in `non-free`, which is enabled here. Idempotent.
-#   lab/install-deps.sh [serve|test]
+#   lab/install-deps.sh [serve|emulated|test]
 set -euo pipefail
 
 packages=(
@@ -11,10 +11,15 @@ packages=(
   # benchmark tools, on the DUT side (the lab's DUTs share this host's /usr) and the TM side
   sysbench iperf3 nuttcp netperf lmbench hpcc linux-perf
 )
+# lab/edgebench-lab up --arch: QEMU, Debian's packages for the guest unpacked by mmdebstrap, its
+# disk and initramfs made on the host, and the cross toolchain sysbench is built with for mipsel
+emulated=(qemu-system-mips qemu-system-arm qemu-utils mmdebstrap e2fsprogs cpio kmod binutils
+  gcc-mipsel-linux-gnu make autoconf automake libtool pkgconf dpkg-dev xz-utils xxd curl)
 case ${1:-test} in
   serve) ;;
+  emulated) packages+=("${emulated[@]}") ;;
   test)
-    packages+=(
+    packages+=("${emulated[@]}"
       # bench/footprint.ts: every program the DUT executes, by strace
       strace
       # test/e2e/faults-hostile-ssh.test.ts: a lab DUT whose packets are dropped (nft in its namespace)
@@ -25,7 +30,7 @@ case ${1:-test} in
     )
     ;;
   *)
-    echo "usage: lab/install-deps.sh [serve|test]" >&2
+    echo "usage: lab/install-deps.sh [serve|emulated|test]" >&2
     exit 2
     ;;
 esac

@@ -102,6 +102,13 @@ describe('edgebench-lab', () => {
     expect(r.stderr).toMatch(/lab name 'Bad;Name' is invalid/);
     const s = spawnSync(labScript, ['up', a, '--shape', '100 mbit; reboot'], { encoding: 'utf8' });
     expect(s.stderr).toMatch(/--shape must look like 100mbit/);
+    const arch = spawnSync(labScript, ['up', a, '--arch', 'sparc'], { encoding: 'utf8' });
+    expect(arch.stderr).toMatch(/--arch must be mipsel or arm64/);
+    const cores = spawnSync(labScript, ['up', a, '--arch', 'mipsel', '--cores', '2'], { encoding: 'utf8' });
+    expect(cores.stderr).toMatch(/--cores is for --arch arm64: 1-4/);
+    // a namespace lab does not turn into an emulated one under the same name
+    const other = spawnSync(labScript, ['up', a, '--arch', 'mipsel'], { encoding: 'utf8' });
+    expect(other.stderr).toMatch(new RegExp(`lab ${a} is a native lab: take it down first`));
   });
 
   it('tears a lab down completely without touching the other', () => {
