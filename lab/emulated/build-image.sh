@@ -156,4 +156,9 @@ mke2fs -q -t ext4 -L ebroot -d "$ROOT" "$OUT/rootfs.img" "$((used_mib + used_mib
 } >"$OUT/manifest"
 touch "$OUT/complete"
 log "image $OUT built in $((SECONDS - started)) s"
+# older images of this architecture go, unless a lab's disk still has one as its backing file
+for old in "$CACHE/$ARCH"-*; do
+  [[ $old != "$OUT" ]] || continue
+  grep -qxF "$old" "${EDGEBENCH_LAB_ROOT:-/var/lib/edgebench-lab}"/*/image 2>/dev/null || rm -rf "$old"
+done
 echo "$OUT"

@@ -11,6 +11,7 @@ import bcrypt from 'bcryptjs';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
+import { stddevFamily } from '../../src/metrics/family-names.js';
 import { Journal } from '../../src/store/journal.js';
 import { type Sample, seriesValue } from '../helpers/exposition.js';
 import {
@@ -44,6 +45,8 @@ let exporter: ServeProcess | undefined;
 
 const SYSBENCH = 'edgebench_sysbench_cpu_duration_seconds';
 const STREAM = 'edgebench_stream_bandwidth_bytes_per_second';
+/** The two result families and their standard deviations. */
+const RESULT_FAMILIES = [SYSBENCH, STREAM, stddevFamily(SYSBENCH), stddevFamily(STREAM)];
 
 function writeConfig(file: string, change: (cfg: typeof lab, dut: Record<string, unknown>) => void = () => {}): string {
   const cfg = structuredClone(lab);
@@ -60,8 +63,7 @@ async function record(e: ServeProcess, path: string, init?: RequestInit): Promis
   return { status: res.status, body };
 }
 
-const results = (samples: Sample[], dut: string) =>
-  samples.filter((s) => s.labels.dut === dut && (s.name.startsWith(SYSBENCH) || s.name.startsWith(STREAM)));
+const results = (samples: Sample[], dut: string) => samples.filter((s) => s.labels.dut === dut && RESULT_FAMILIES.includes(s.name));
 const exportCsv = (...args: string[]) => {
   const text = execFileSync('node', [cli, 'export', '--journal', journalPath, ...args], { encoding: 'utf8' });
   seen += text;
