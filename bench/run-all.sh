@@ -10,7 +10,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 out=${1:-bench-results}
 shift || true
 scripts=("$@")
-((${#scripts[@]})) || scripts=(exec-parts overhead round-efficiency fidelity footprint exporter-scale metrics-render hostile-dut)
+((${#scripts[@]})) || scripts=(exec-parts overhead round-efficiency fidelity footprint exporter-scale metrics-render hostile-dut slow-dut)
 npm run --silent build && npx tsc -p bench/tsconfig.json || exit 1
 mkdir -p "$out"
 status=0
