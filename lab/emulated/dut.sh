@@ -19,7 +19,7 @@ emu_arch_vars() {
       EMU_MEM=${MEM:-256}
       EMU_CORES=1
       CONSOLE=ttyS0
-      DISK_IF=ide ROOT_DEV=/dev/sda SEED_DEV=/dev/sdb
+      DISK_IF=ide
       ;;
     arm64)
       # Raspberry Pi 3 (Cortex-A53, 1 GiB); KASLR under TCG turns on page-table isolation and
@@ -28,7 +28,7 @@ emu_arch_vars() {
       EMU_MEM=${MEM:-1024}
       EMU_CORES=${CORES:-$(default_cores)}
       CONSOLE=ttyAMA0
-      DISK_IF=virtio ROOT_DEV=/dev/vda SEED_DEV=/dev/vdb
+      DISK_IF=virtio
       ;;
   esac
 }
@@ -88,7 +88,7 @@ emu_start() {
   in_ns "${QEMU[@]}" -m "$EMU_MEM" -smp "$EMU_CORES" -accel tcg,tb-size=256 \
     -display none -monitor none -serial "file:$DIR/console.log" \
     -kernel "$IMAGE/kernel" -initrd "$IMAGE/initrd.gz" \
-    -append "console=$CONSOLE root=$ROOT_DEV eb.seed=$SEED_DEV net.ifnames=0 nokaslr quiet" \
+    -append "console=$CONSOLE root=LABEL=ebroot eb.seed=LABEL=ebseed net.ifnames=0 nokaslr quiet" \
     -drive "file=$DIR/rootfs.qcow2,if=$DISK_IF,format=qcow2" \
     -drive "file=$DIR/seed.img,if=$DISK_IF,format=raw" \
     -netdev tap,id=lan,ifname=tap0,script=no,downscript=no -device pcnet,netdev=lan \

@@ -20,6 +20,7 @@ seed=
 for arg in $(cat /proc/cmdline); do
   case $arg in eb.seed=*) seed=${arg#eb.seed=} ;; esac
 done
+case $seed in LABEL=*) seed=$(findfs "$seed") ;; esac
 mount -o ro "$seed" /seed || { say "no seed disk at '$seed'"; exit 1; }
 . /seed/env
 

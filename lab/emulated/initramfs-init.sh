@@ -12,10 +12,17 @@ root=
 for arg in $(cat /proc/cmdline); do
   case $arg in root=*) root=${arg#root=} ;; esac
 done
-# the disk appears once its driver has probed the bus
+# By label: the disks' names follow the order their probes finish in, which varies (the seed
+# disk came up as sda in 3 of 11 boots). The disk appears once its driver has probed the bus.
+dev=
 n=0
-while [ ! -b "$root" ] && [ $n -lt 100 ]; do sleep 0.1; n=$((n + 1)); done
-if ! mount -t ext4 "$root" /newroot; then
+while [ $n -lt 100 ]; do
+  case $root in LABEL=*) dev=$(findfs "$root" 2>/dev/null) ;; *) dev=$root ;; esac
+  [ -b "$dev" ] && break
+  sleep 0.1
+  n=$((n + 1))
+done
+if ! mount -t ext4 "$dev" /newroot; then
   echo "initramfs: cannot mount root '$root'" >/dev/console
   exec sh
 fi
