@@ -3,23 +3,22 @@
 // FPU, 256 MiB, a pcnet NIC), and `edgebench serve` measures it natively and in its veth and
 // macvlan containers with the configuration the lab generates. Values are checked against what
 // such a device can do, not against this host; the lab is torn down, QEMU included.
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { parseExposition, type Sample } from '../helpers/exposition.js';
-import { cli, freePort, labDown, labName, labRoot, labUp, liveProcesses, requireRoot, waitFor } from '../helpers/lab.js';
+import { dutSeries, NETDEVS, parseExposition, type Sample } from '../helpers/exposition.js';
+import { freePort, labDown, labName, labRoot, labUp, liveProcesses, requireRoot, waitFor } from '../helpers/lab.js';
+import { ServeProcess } from '../helpers/serve-process.js';
 
 requireRoot('the emulated-device test');
 const name = labName('m');
 const dut = `lab-${name}`;
 const work = mkdtempSync(join(tmpdir(), 'edgebench-mipsel-'));
-let serveProc: ChildProcess | undefined;
+let serve: ServeProcess | undefined;
 let samples: Sample[] = [];
 let metricsText = '';
-let serveLog = '';
 let config: { repetitions: unknown; duts: { benchmarks: Record<string, { instances?: number[] }> }[] };
 /** Whether the image has sysbench: built from Debian's source when the mirror serves it (the manifest says). */
 let hasSysbench = false;
@@ -38,38 +37,25 @@ beforeAll(async () => {
   const port = await freePort();
   const file = join(work, 'edgebench.yml');
   writeFileSync(file, stringify({ ...config, listen: `127.0.0.1:${port}` }));
-  serveProc = spawn(process.execPath, [cli, 'serve', '-c', file, '--log.format', 'logfmt'], { stdio: ['ignore', 'ignore', 'pipe'] });
-  serveProc.stderr?.on('data', (d) => {
-    serveLog += d;
-  });
+  const s = ServeProcess.start(file, port);
+  serve = s;
   metricsText = await waitFor('the first round on the emulated router in /metrics', 900_000, async () => {
-    if (serveProc?.exitCode !== null) throw new Error(`edgebench serve exited: ${serveLog}`);
-    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    if (s.proc.exitCode !== null) throw new Error(`edgebench serve exited: ${s.log}`);
+    const text = await (await s.get('/metrics')).text();
     return text.includes('edgebench_round_last_completion_timestamp_seconds{') ? text : undefined;
   });
   samples = parseExposition(metricsText);
   writeFileSync(join(work, 'metrics.txt'), metricsText);
-  writeFileSync(join(work, 'serve.log'), serveLog);
+  writeFileSync(join(work, 'serve.log'), s.log);
 }, 1_140_000);
 
 afterAll(() => {
-  serveProc?.kill('SIGKILL');
+  serve?.proc.kill('SIGKILL');
   labDown(name);
 });
 
-const find = (metric: string, labels: Record<string, string> = {}) =>
-  samples.filter((s) => s.name === metric && Object.entries(labels).every(([k, v]) => s.labels[k] === v));
-const value = (metric: string, labels: Record<string, string>) => {
-  const found = find(metric, { dut, ...labels });
-  if (found.length !== 1) throw new Error(`${metric} ${JSON.stringify(labels)}: ${found.length} series (see ${work}/metrics.txt)`);
-  return (found[0] as Sample).value;
-};
+const { find, value } = dutSeries(() => samples, dut, `${work}/metrics.txt`);
 const MBIT = 1e6 / 8;
-const NETDEVS = [
-  ['native', 'host'],
-  ['lxc', 'veth'],
-  ['lxc', 'macvlan'],
-] as const;
 const instancesOf = (benchmark: string) => (config.duts[0]?.benchmarks[benchmark]?.instances ?? []).map(String);
 
 describe('edgebench serve against an emulated MIPS 24Kc router', () => {
@@ -81,7 +67,7 @@ describe('edgebench serve against an emulated MIPS 24Kc router', () => {
 
   it('ran every job of the round without a failure (sysbench aside when the image lacks it)', () => {
     const failures = find('edgebench_benchmark_failures_total', { dut }).filter((s) => s.value !== 0);
-    const failed = serveLog.split('\n').filter((l) => l.includes('job failed'));
+    const failed = (serve?.lines ?? []).filter((l) => l.msg === 'job failed').map((l) => JSON.stringify(l));
     const expected = hasSysbench ? [] : failures.filter((f) => f.labels.benchmark === 'sysbench' && f.labels.reason === 'tool_missing');
     expect(failures, failed.join('\n')).toEqual(expected);
     for (const benchmark of ['sysbench', 'linpack', 'stream', 'nuttcp', 'netperf', 'iperf3']) {
@@ -94,9 +80,9 @@ describe('edgebench serve against an emulated MIPS 24Kc router', () => {
     const jobs = 2 * instancesOf('sysbench').length;
     expect(find('edgebench_benchmark_failures_total', { dut, benchmark: 'sysbench', reason: 'tool_missing' })[0]?.value).toBe(jobs);
     expect(find('edgebench_sysbench_cpu_duration_seconds', { dut })).toEqual([]);
-    const lines = serveLog.split('\n').filter((l) => l.includes('job failed') && l.includes('benchmark=sysbench'));
-    expect(lines.length).toBe(jobs);
-    for (const l of lines) expect(l).toMatch(/sysbench/);
+    const failed = (serve?.lines ?? []).filter((l) => l.msg === 'job failed' && l.benchmark === 'sysbench');
+    expect(failed.map((l) => l.reason)).toEqual(Array(jobs).fill('tool_missing'));
+    for (const l of failed) expect(l.err).toMatch(/^sysbench not found on DUT /);
   });
 
   it('times sysbench (built for the guest from Debian source) natively and in containers, slower with more instances', () => {
@@ -151,11 +137,15 @@ describe('edgebench serve against an emulated MIPS 24Kc router', () => {
         expect(throughput).toBeLessThan(1000 * MBIT);
       }
     }
-    for (const protocol of ['tcp', 'udp']) {
-      const rtt = value('edgebench_netperf_rtt_seconds', { mode, netdev, protocol });
-      expect(rtt).toBeGreaterThan(10e-6);
-      expect(rtt).toBeLessThan(0.1);
-    }
+    const tcp = value('edgebench_netperf_rtt_seconds', { mode, netdev, protocol: 'tcp' });
+    expect(tcp).toBeGreaterThan(10e-6);
+    expect(tcp).toBeLessThan(0.1);
+    // UDP_RR does not retransmit: one datagram lost on the emulated link stalls a run until its end,
+    // and its mean round trip becomes the run's length over the few exchanges before (seen here:
+    // 168 ms mean, 234 ms stddev through veth). Bounded by the run, not by a link's latency.
+    const udp = value('edgebench_netperf_rtt_seconds', { mode, netdev, protocol: 'udp' });
+    expect(udp).toBeGreaterThan(10e-6);
+    expect(udp).toBeLessThan(3);
   });
 
   it('reports which perf events the guest kernel counts, and exports no count for one it does not', () => {

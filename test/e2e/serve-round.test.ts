@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { panelQueries } from '../grafana/panel-queries.js';
-import { parseExposition, type Sample } from '../helpers/exposition.js';
+import { dutSeries, NETDEVS, parseExposition, type Sample } from '../helpers/exposition.js';
 import {
   cli,
   freePort,
@@ -88,19 +88,8 @@ afterAll(() => {
   labDown(name); // idempotent: the last test already tore it down unless something failed before it
 });
 
-const find = (metric: string, labels: Record<string, string> = {}) =>
-  samples.filter((s) => s.name === metric && Object.entries(labels).every(([k, v]) => s.labels[k] === v));
-const value = (metric: string, labels: Record<string, string>) => {
-  const found = find(metric, { dut, ...labels });
-  if (found.length !== 1) throw new Error(`${metric} ${JSON.stringify(labels)}: ${found.length} series (see ${work}/metrics.txt)`);
-  return (found[0] as Sample).value;
-};
+const { find, value } = dutSeries(() => samples, dut, `${work}/metrics.txt`);
 const MBIT = 1e6 / 8;
-const NETDEVS = [
-  ['native', 'host'],
-  ['lxc', 'veth'],
-  ['lxc', 'macvlan'],
-] as const;
 
 describe(`edgebench serve against lab ${name}`, () => {
   it('ran every job of the round without a failure', () => {
