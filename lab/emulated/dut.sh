@@ -141,60 +141,21 @@ emu_up() {
   emu_tool_paths
 }
 
-# The configuration for an emulated DUT: the guest's tool paths and LXC path, and sizes a slow
-# CPU finishes (a 24Kc emulating its FPU in the kernel runs hpcc at well under 1 MFLOPS).
-write_emulated_config() {
-  local pool_yaml=$1 cpu4=$2 cpu2=$3 events n timeout
+# What write_config writes differently for an emulated DUT: the guest's tool paths and LXC path,
+# and sizes a slow CPU finishes (a 24Kc emulating its FPU in the kernel runs hpcc at well under
+# 1 MFLOPS). Sets write_config's locals (bash's dynamic scope).
+emu_config_vars() {
+  about=" ($ARCH, emulated by QEMU)"
+  purpose="Sizes and durations a slow emulated CPU finishes in minutes; the paper ran each test 50 times."
+  interval=1h
+  reps="{ min: 3, max: 5, max_rsd_percent: 10 }"
+  lxc_path=$GUEST_LXCPATH
+  stream=$GUEST_STREAM
+  array_mib=$GUEST_ARRAY_MIB
+  block_size=32
   case $ARCH in
     mipsel) events=100 n=100 timeout=10m ;;
     arm64) events=1000 n=500 timeout=5m ;;
   esac
-  cat >"$DIR/edgebench.yml" <<EOF
-# yaml-language-server: \$schema=$(dirname "$HERE")/schema/edgebench-config.schema.json
-# Written by edgebench-lab for lab $NAME ($ARCH, emulated by QEMU); rewritten on every
-# \`edgebench-lab up $NAME\`. Sizes and durations a slow emulated CPU finishes in minutes: the
-# paper ran each test 50 times on the real devices.
-listen: "127.0.0.1:9877"
-schedule:
-  interval: 1h
-repetitions: { min: 3, max: 5, max_rsd_percent: 10 }
-duts:
-  - name: lab-$NAME
-    host: $DUT_ADDR
-    port: 22
-    user: root
-    identity_file: $DIR/tm-key
-    host_key:
-      fingerprint: "$HOSTKEY_FP"
-    lxc_path: $GUEST_LXCPATH
-    containers:
-      veth: { name: veth0, address: $VETH_ADDR }
-      macvlan: { name: macvlan0, address: $MACVLAN_ADDR }
-      pool: [${pool_yaml%, }]
-    benchmarks:
-      sysbench:
-        instances: [${cpu4%, }]
-        events: $events
-        timeout: $timeout
-      linpack:
-        instances: [${cpu2%, }]
-        n: $n
-        block_size: 32
-        timeout: $timeout
-      stream:
-        path: $GUEST_STREAM${GUEST_ARRAY_MIB:+
-        array_mib: $GUEST_ARRAY_MIB}
-        timeout: $timeout
-      nuttcp:
-        duration: 5s
-        perf: true
-        timeout: $timeout
-      netperf:
-        duration: 3s
-        timeout: $timeout
-      iperf3:
-        instances: [1, 2, 4]
-        duration: 3s
-        timeout: $timeout
-EOF
+  cpu_timeout=$timeout
 }
