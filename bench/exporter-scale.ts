@@ -6,8 +6,7 @@
 // The simulated DUTs are dropbear servers (lib/sim-duts.ts) in one lab DUT's namespaces, one port
 // each, running a trivial benchmark (sysbench, 1 event, native). The full result set comes from
 // one real round of every benchmark on the lab's DUT, restored into each simulated DUT through
-// edgebench's results journal (lib/seed.ts, the HOOK: without a journal in the build, the DUTs
-// carry only the trivial round's series and the script says so). The load, after every DUT's first
+// edgebench's results journal (lib/seed.ts). The load, after every DUT's first
 // round: CONCURRENCY scrapers (keep-alive, uncompressed, the whole body read), each scraping every
 // EVERY ms and all of them at the same instants, so each tick is CONCURRENCY scrapes in flight at
 // once (20 Prometheus servers scraping in step, at 15-30x their usual rate) for SECONDS: the p99
@@ -17,17 +16,19 @@
 // the start (500 SSH connections, the journal restore), read at the end. "Time per 1,000 series"
 // is the median latency of one scraper alone divided by the series count.
 //
-//   npx tsc -p bench/tsconfig.json && node dist/bench/exporter-scale.js [--duts 500] [--concurrency 20] [--every 1000] [--seconds 30]
+//   npx tsc -p bench/tsconfig.json && node dist-bench/bench/exporter-scale.js [--duts 500] [--concurrency 20] [--every 1000] [--seconds 30]
 //     [--interval 15m] [--lab bnscale] [--profile DIR] [--seed yes]   (--profile: serve runs with node --cpu-prof into DIR;
 //     --seed no: no full result set, the SSH side's memory alone)
 import { existsSync, writeFileSync } from 'node:fs';
 import { stringify } from 'yaml';
-import { background, mustRun, options, requireRoot, sleep, until } from './lib/exec.js';
+import { requireRoot } from '../harness/lab.js';
+import { freePort } from '../harness/ports.js';
+import { background, mustRun, options, sleep, until } from './lib/exec.js';
 import { withLab } from './lib/lab.js';
 import { machine, table, verdict } from './lib/report.js';
 import { MEASURED_HEADERS, type Measured, measure, measuredRow, p, rssSampler } from './lib/scrape.js';
-import { journalAvailable, realRoundSnapshot, seedJournal } from './lib/seed.js';
-import { freePort, Serve } from './lib/serve.js';
+import { realRoundSnapshot, seedJournal } from './lib/seed.js';
+import { Serve } from './lib/serve.js';
 import { startSimDuts } from './lib/sim-duts.js';
 
 const o = options({
@@ -53,7 +54,7 @@ async function ensureNodeExporter(): Promise<void> {
   });
 }
 
-requireRoot();
+requireRoot('this benchmark');
 const n = Number(o.duts);
 console.log(`# exporter scale: ${n} simulated DUTs, ${o.concurrency} concurrent scrapers for ${o.seconds} s\n# ${machine()}`);
 await ensureNodeExporter();
@@ -62,15 +63,11 @@ await withLab(o.lab, ['--pool', '4'], async (lab) => {
   const missed: string[] = [];
   const names = Array.from({ length: n }, (_, i) => `sim${String(i).padStart(3, '0')}`);
   const journal = `${lab.work}/scale-journal.sqlite`;
-  let resultSet = 'trivial round only (HOOK: no results journal in this build, see lib/seed.ts)';
-  if (o.seed === 'no') {
-    resultSet = 'trivial round only (--seed no)';
-  } else if (journalAvailable()) {
+  let resultSet = 'trivial round only (--seed no)';
+  if (o.seed !== 'no') {
     console.error('seed: one real round of every benchmark on the lab DUT');
-    await seedJournal(journal, names, await realRoundSnapshot(lab));
+    seedJournal(journal, names, await realRoundSnapshot(lab));
     resultSet = "one real round's full result set per DUT, restored from the journal";
-  } else {
-    console.error(`HOOK: dist/store/journal.js not found: ${resultSet}`);
   }
 
   const sims = await startSimDuts(lab, n, 2200);
@@ -85,7 +82,7 @@ await withLab(o.lab, ['--pool', '4'], async (lab) => {
           listen: `127.0.0.1:${port}`,
           schedule: { interval: o.interval },
           repetitions: 1,
-          ...(journalAvailable() && { journal: { path: journal } }),
+          journal: { path: journal },
           duts: names.map((name, i) => ({
             name,
             host: lab.dut.host,

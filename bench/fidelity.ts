@@ -9,11 +9,12 @@
 // 15 pairs by default: on a shared VM netperf's RTT moves by 10-50% between consecutive runs (the
 // transaction rate follows how idle the CPUs are), and 7 pairs left medians of 1.04-1.08 by chance.
 //
-//   npx tsc -p bench/tsconfig.json && node dist/bench/fidelity.js [--pairs 15] [--shape 100mbit] [--lab bnfid] [--only TEXT]
+//   npx tsc -p bench/tsconfig.json && node dist-bench/bench/fidelity.js [--pairs 15] [--shape 100mbit] [--lab bnfid] [--only TEXT]
 //   (--only: the cases whose name contains TEXT, e.g. "netperf host")
 
+import { requireRoot } from '../harness/lab.js';
 import { endpoint, type Netdev, onDut, parseDirect, withServer } from './lib/direct.js';
-import { edgebenchRun, options, requireRoot } from './lib/exec.js';
+import { edgebenchRun, options } from './lib/exec.js';
 import { type Lab, ssh, withLab, writeConfig } from './lib/lab.js';
 import { fixed, machine, median, table, verdict } from './lib/report.js';
 
@@ -106,7 +107,7 @@ const cases = all.filter((c) => c.name.includes(o.only));
 // in the unit printed: Mbit/s for rates (B/s x 8 / 10^6), µs for the RTT
 const shown = (c: Case, v: number) => (c.unit === 'Mbit/s' ? (v * 8) / 1e6 : c.unit === 'µs' ? v * 1e6 : v);
 
-requireRoot();
+requireRoot('this benchmark');
 const pairs = Number(o.pairs);
 const shape = o.shape === 'none' ? [] : ['--shape', o.shape];
 console.log(`# fidelity: edgebench vs direct, ${pairs} interleaved pairs per case, DUT link ${o.shape}\n# ${machine()}`);

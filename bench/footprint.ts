@@ -23,12 +23,14 @@
 // dropbear also lists every program the DUT executed, by phase: in a job, only shells, lxc-attach
 // and the tools may appear.
 //
-//   npx tsc -p bench/tsconfig.json && node dist/bench/footprint.js [--lab bnfoot]
+//   npx tsc -p bench/tsconfig.json && node dist-bench/bench/footprint.js [--lab bnfoot]
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { background, cli, jobLogs, options, requireRoot, sleep } from './lib/exec.js';
+import { labNamespaces, requireRoot } from '../harness/lab.js';
+import { cli } from '../harness/repo.js';
+import { background, jobLogs, options, sleep } from './lib/exec.js';
 import { withLab, writeConfig } from './lib/lab.js';
-import { clientsOf, execClass, identity, labNamespaces, type Proc, type ProcClass, processesIn } from './lib/procs.js';
+import { clientsOf, execClass, identity, type Proc, type ProcClass, processesIn } from './lib/procs.js';
 import { machine, table, verdict } from './lib/report.js';
 
 const o = options({ lab: 'bnfoot' });
@@ -37,7 +39,7 @@ const EDGE_MS = 10; // job windows come from ms timestamps: a sample this close 
 const ROUND_START = 'round start (connect, DUT facts, working directories)';
 const ROUND_END = 'round end (working directories removed)';
 
-requireRoot();
+requireRoot('this benchmark');
 console.log(`# DUT footprint: processes in the DUT's and its containers' network namespaces during a round\n# ${machine()}`);
 
 await withLab(o.lab, [], async (lab) => {
@@ -52,7 +54,7 @@ await withLab(o.lab, [], async (lab) => {
       iperf3: { directions: ['receive'], instances: [1, 2], duration: '1s' },
     },
   });
-  const namespaces = await labNamespaces(lab);
+  const namespaces = labNamespaces(lab.name);
   const baseline = new Map(processesIn(namespaces).map((p) => [identity(p), p]));
 
   // every program the DUT executes, to the microsecond, so that no helper slips between samples:

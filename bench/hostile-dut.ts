@@ -11,16 +11,18 @@
 // case abuses the exporter itself during the round: 1,000 idle connections, 20 slowloris clients, a
 // 1 MB header and pipelined garbage, while a scraper counts failed scrapes.
 //
-//   npx tsc -p bench/tsconfig.json && node dist/bench/hostile-dut.js [--lab bnh] [--only TEXT]
+//   npx tsc -p bench/tsconfig.json && node dist-bench/bench/hostile-dut.js [--lab bnh] [--only TEXT]
 
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { mustRun, options, requireRoot, sleep, until } from './lib/exec.js';
+import { requireRoot } from '../harness/lab.js';
+import { freePort } from '../harness/ports.js';
+import { mustRun, options, sleep, until } from './lib/exec.js';
 import { type Lab, withLab } from './lib/lab.js';
 import { fixed, machine, table, verdict } from './lib/report.js';
-import { freePort, Serve } from './lib/serve.js';
+import { Serve } from './lib/serve.js';
 
 const o = options({ lab: 'bnh', only: '' });
 const RSS_TARGET_MB = 50;
@@ -271,7 +273,7 @@ async function runCase(c: Case, good: Lab, bad: Lab): Promise<Row> {
   }
 }
 
-requireRoot();
+requireRoot('this benchmark');
 console.log(machine());
 await withLab(`${o.lab}a`, ['--pool', '1'], (good) =>
   withLab(`${o.lab}b`, ['--pool', '1'], async (bad) => {

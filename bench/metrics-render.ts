@@ -6,17 +6,18 @@
 // ResultsStore and serves them with the shipped app, CHURN DUTs changing per second. RSS here is
 // results + rendering only: exporter-scale.js adds the SSH connections.
 //
-//   npx tsc -p bench/tsconfig.json && node dist/bench/metrics-render.js [--duts 500] [--churn 24] [--concurrency 20]
+//   npx tsc -p bench/tsconfig.json && node dist-bench/bench/metrics-render.js [--duts 500] [--churn 24] [--concurrency 20]
 //     [--every 1000] [--seconds 30] [--lab bnrender] [--snapshot FILE]   (--snapshot: a saved DUT snapshot, no lab)
 import { readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { background, options, requireRoot, until } from './lib/exec.js';
+import { requireRoot } from '../harness/lab.js';
+import { freePort } from '../harness/ports.js';
+import { background, options, until } from './lib/exec.js';
 import { withLab } from './lib/lab.js';
 import { machine, table, verdict } from './lib/report.js';
 import { MEASURED_HEADERS, type Measured, measure, measuredRow, p } from './lib/scrape.js';
-import { journalAvailable, realRoundSnapshot } from './lib/seed.js';
-import { freePort } from './lib/serve.js';
+import { realRoundSnapshot } from './lib/seed.js';
 
 const o = options({ duts: '500', churn: '24', concurrency: '20', every: '1000', seconds: '30', lab: 'bnrender', snapshot: '' });
 const load = { concurrency: Number(o.concurrency), everyMs: Number(o.every), seconds: Number(o.seconds) };
@@ -39,11 +40,7 @@ async function serveAndMeasure(snapshot: string): Promise<Measured> {
 console.log(`# /metrics rendering alone, ${o.duts} DUTs, ${o.churn} DUT changes/s\n# ${machine()}`);
 let snapshot = o.snapshot;
 if (!snapshot) {
-  requireRoot();
-  if (!journalAvailable()) {
-    console.error('HOOK: no results journal in this build (dist/store/journal.js): pass --snapshot FILE');
-    process.exit(2);
-  }
+  requireRoot('metrics-render without --snapshot');
   snapshot = join(tmpdir(), `edgebench-bench-snapshot-${process.pid}.json`);
   const s = await withLab(o.lab, ['--pool', '4'], (lab) => realRoundSnapshot(lab));
   writeFileSync(snapshot, JSON.stringify(s));

@@ -11,10 +11,11 @@
 // netserver -p PORT` (it daemonizes once listening), the client, `ssh dut 'kill $(fuser PORT/tcp)'`.
 // Target: edgebench's median overhead below 50 ms per job. Cases and RUNS interleave A B A B.
 //
-//   npx tsc -p bench/tsconfig.json && node dist/bench/overhead.js [--runs 15] [--lab bnover]
+//   npx tsc -p bench/tsconfig.json && node dist-bench/bench/overhead.js [--runs 15] [--lab bnover]
 
+import { requireRoot } from '../harness/lab.js';
 import { onDut } from './lib/direct.js';
-import { edgebenchRun, type JobLog, options, requireRoot, run } from './lib/exec.js';
+import { edgebenchRun, type JobLog, options, run } from './lib/exec.js';
 import { container, type Lab, ssh, withLab, writeConfig } from './lib/lab.js';
 import { fixed, machine, median, table, verdict } from './lib/report.js';
 import { covered, type ToolRun, ToolTimes } from './lib/tool-times.js';
@@ -89,7 +90,7 @@ function edgebenchSample(job: JobLog | undefined, runs: ToolRun[]): Sample {
   };
 }
 
-requireRoot();
+requireRoot('this benchmark');
 const n = Number(o.runs);
 console.log(`# orchestration overhead per job (wall - tool's own run time), ${n} jobs per case and way\n# ${machine()}`);
 

@@ -2,7 +2,7 @@
 // the functions with the most self time, and the most total time (self plus callees), with their
 // source location. No benchmark: a reading aid for the profiles behind bench/RESULTS.md.
 //
-//   npx tsc -p bench/tsconfig.json && node dist/bench/profile-top.js FILE.cpuprofile [TOP]
+//   npx tsc -p bench/tsconfig.json && node dist-bench/bench/profile-top.js FILE.cpuprofile [TOP]
 import { readFileSync } from 'node:fs';
 import { table } from './lib/report.js';
 

@@ -9,17 +9,19 @@
 // table splits the rest: inside jobs (servers, perf, ssh, shells, lxc-attach, parsing), and between
 // jobs (connect, DUT facts, link lookups).
 //
-//   npx tsc -p bench/tsconfig.json && node dist/bench/round-efficiency.js [--lab bnround] [--shape 100mbit]
-import { type JobLog, options, requireRoot } from './lib/exec.js';
+//   npx tsc -p bench/tsconfig.json && node dist-bench/bench/round-efficiency.js [--lab bnround] [--shape 100mbit]
+import { requireRoot } from '../harness/lab.js';
+import { freePort } from '../harness/ports.js';
+import { type JobLog, options } from './lib/exec.js';
 import { withLab, writeConfig } from './lib/lab.js';
 import { fixed, machine, sum, table, verdict } from './lib/report.js';
-import { freePort, Serve } from './lib/serve.js';
+import { Serve } from './lib/serve.js';
 import { covered, type ToolRun, ToolTimes } from './lib/tool-times.js';
 
 const o = options({ lab: 'bnround', shape: '100mbit' });
 const TARGET = 1.05;
 
-requireRoot();
+requireRoot('this benchmark');
 console.log(`# round efficiency: round wall time / tools' run time, DUT link ${o.shape}\n# ${machine()}`);
 
 const jobWindow = (j: JobLog) => ({ start: j.time - (j.durationSeconds ?? 0) * 1000, end: j.time });

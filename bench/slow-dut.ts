@@ -34,13 +34,16 @@
 // Targets (stated, not timed assertions): overhead per job not more than plain ssh's; edgebench's
 // own CPU on the device below 5 % of the tools' over a round.
 //
-//   npx tsc -p bench/tsconfig.json && node dist/bench/slow-dut.js [--runs 7] [--lab bnslow]
+//   npx tsc -p bench/tsconfig.json && node dist-bench/bench/slow-dut.js [--runs 7] [--lab bnslow]
 import { existsSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { requireRoot } from '../harness/lab.js';
+import { cli } from '../harness/repo.js';
+import type * as Linpack from '../src/benchmarks/linpack.js';
 import { onDut } from './lib/direct.js';
-import { cli, type JobLog, jobLogs, options, type Ran, requireRoot, run, sleep } from './lib/exec.js';
+import { type JobLog, jobLogs, options, type Ran, run, sleep } from './lib/exec.js';
 import type { TracedExec } from './lib/exec-trace.js';
 import { type AcctRecord, type CpuSnapshot, cpuOf, Guest, TRUNCATION_PER_RECORD_S } from './lib/guest.js';
 import { container, type Lab, ssh, withLab, writeConfig } from './lib/lab.js';
@@ -383,7 +386,7 @@ const load = () =>
 
 // ------------------------------------------------------------------------------------------------
 
-requireRoot();
+requireRoot('this benchmark');
 const n = Number(o.runs);
 console.log(`# what edgebench costs a slow device: an emulated MIPS 24Kc (QEMU), ${n} jobs per case and way\n# ${machine()}`);
 
@@ -398,10 +401,9 @@ await withLab(o.lab, ['--arch', 'mipsel'], async (lab) => {
       `# guest: ${arch} ${model?.replace(/^.*:\s*/, '')}, kernel ${release}, ${Math.round(Number(memKb) / 1024)} MiB, CLI ${cli}`,
     );
 
-    // plain ssh's hpcc directory, as a script would keep one
-    const linpack = (await import(pathToFileURL(join(dirname(cli), 'benchmarks', 'linpack.js')).href)) as {
-      hpccInput: (n: number, nb: number) => string;
-    };
+    // plain ssh's hpcc directory, as a script would keep one: the measured build's input (EDGEBENCH_CLI
+    // may be an earlier commit's), so both ways run the same problem
+    const linpack = (await import(pathToFileURL(join(dirname(cli), 'benchmarks', 'linpack.js')).href)) as Pick<typeof Linpack, 'hpccInput'>;
     await guest.sh(`mkdir -p ${PLAIN_HPCC_DIR} && cat >${PLAIN_HPCC_DIR}/hpccinf.txt`, linpack.hpccInput(LINPACK_N, LINPACK_NB));
     await guest.acctOn();
 

@@ -4,14 +4,14 @@
 // --log.level, --log.format, --version).
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { z } from 'zod';
-import { benchmarks, parsers } from './benchmarks/index.js';
+import { benchmarkNames, parsers } from './benchmarks/index.js';
 import { checkConfig } from './commands/check-config.js';
 import { type ExportOptions, exportCommand } from './commands/export.js';
 import { parseCommand } from './commands/parse.js';
-import { runOnce } from './commands/run.js';
+import { runOneRound } from './commands/run.js';
 import { serve } from './commands/serve.js';
-import { ConfigError } from './config/load.js';
-import { configSchema } from './config/schema.js';
+import { ConfigError } from './config-file/load.js';
+import { configSchema } from './config-file/schema.js';
 import { WebConfigError } from './http/web-config.js';
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat } from './log.js';
 import { JournalError } from './store/journal.js';
@@ -83,9 +83,9 @@ addLogOptions(serveCommand, 'info').action(async (o: Record<string, unknown>) =>
 );
 
 const runCommand = program.command('run').description('run one round on every DUT now, print a summary table; exit 1 if any job failed');
-addConfigOptions(runCommand).option('-b, --benchmark <name...>', `only these benchmarks (${benchmarks.map((b) => b.name).join(', ')})`);
+addConfigOptions(runCommand).option('-b, --benchmark <name...>', `only these benchmarks (${benchmarkNames.join(', ')})`);
 addLogOptions(runCommand, 'warn').action(async (o: Record<string, unknown>) => {
-  process.exitCode = await runOnce(configFile(runCommand, o), o.benchmark as string[] | undefined, logOptions(o));
+  process.exitCode = await runOneRound(configFile(runCommand, o), o.benchmark as string[] | undefined, logOptions(o));
 });
 
 program

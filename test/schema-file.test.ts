@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { cli } from './helpers/lab.js';
+import { cli } from '../harness/repo.js';
 
 describe('the published JSON Schema', () => {
   it('is what `edgebench schema` generates (regenerate with `npm run schema`)', () => {
@@ -20,7 +20,7 @@ describe('the published JSON Schema', () => {
 describe('edgebench.example.yml', () => {
   it('is valid against the schema (its key files exist only on a real test machine)', async () => {
     const { parse } = await import('yaml');
-    const { configSchema } = await import('../src/config/schema.js');
+    const { configSchema } = await import('../src/config-file/schema.js');
     const example = parse(readFileSync(new URL('../edgebench.example.yml', import.meta.url), 'utf8'));
     const result = configSchema.safeParse(example);
     expect(result.error?.issues ?? []).toEqual([]);

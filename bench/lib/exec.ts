@@ -1,11 +1,7 @@
 // Process helpers for the benchmarks: run a command and time it, start one in the background, run
 // `edgebench run` and read its JSON log, OpenSSH to a lab DUT.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-
-export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
-/** The edgebench measured: this checkout's build, or another one's (EDGEBENCH_CLI) for before/after figures. */
-export const cli = process.env.EDGEBENCH_CLI ?? `${repoRoot}dist/cli.js`;
+import { cli } from '../../harness/repo.js';
 
 export interface Ran {
   stdout: string;
@@ -116,13 +112,6 @@ export async function edgebenchRun(config: string, benchmarks: readonly string[]
   const argv = [process.execPath, cli, 'run', '-c', config, ...benchmarks.flatMap((b) => ['-b', b])];
   const r = await run(argv, { env: { ...process.env, EDGEBENCH_LOG_LEVEL: 'info' } });
   return { ...r, jobs: jobLogs(r.stderr) };
-}
-
-export function requireRoot(): void {
-  if (process.getuid?.() !== 0) {
-    console.error('this benchmark builds a lab (network namespaces, LXC, dropbear): run it as root');
-    process.exit(2);
-  }
 }
 
 /** `--name value` options of a script, with defaults. */

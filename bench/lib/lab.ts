@@ -1,11 +1,11 @@
-// The one-host lab for the benchmarks: `lab/edgebench-lab up` and `down` (always, also on Ctrl-C),
+// The one-host lab for the benchmarks: up and down (always, also on Ctrl-C) through harness/lab.ts,
 // edgebench configurations derived from the lab's own, OpenSSH to the DUT, where a container lives.
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { mustRun, type Ran, repoRoot, run } from './exec.js';
+import { labDown, labUp } from '../../harness/lab.js';
+import { mustRun, type Ran, run } from './exec.js';
 
 export interface Lab {
   name: string;
@@ -17,28 +17,22 @@ export interface Lab {
   work: string;
 }
 
-const labScript = `${repoRoot}lab/edgebench-lab`;
-
-export function labUp(name: string, args: readonly string[] = []): Lab {
-  const config = execFileSync(labScript, ['up', name, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+/** A lab brought up with labUp: its generated configuration read, and a scratch directory. */
+function openLab(name: string, config: string): Lab {
   const doc = parse(readFileSync(config, 'utf8')) as { duts: Lab['dut'][] };
   const dut = doc.duts[0] as Lab['dut'];
   return { name, dut, dir: dirname(config), netns: `eb-${name}`, work: mkdtempSync(join(tmpdir(), `edgebench-bench-${name}-`)) };
 }
 
-export function labDown(lab: Pick<Lab, 'name' | 'work'>): void {
-  rmSync(lab.work, { recursive: true, force: true });
-  execFileSync(labScript, ['down', lab.name], { stdio: ['ignore', 'inherit', 'inherit'] });
-}
-
 /** Runs fn against a fresh lab and always takes it down: on return, throw, crash, SIGINT or SIGTERM. */
 export async function withLab<T>(name: string, args: readonly string[], fn: (lab: Lab) => Promise<T>): Promise<T> {
-  const lab = labUp(name, args);
+  const lab = openLab(name, labUp(name, ...args));
   let up = true;
   const down = () => {
     if (!up) return;
     up = false;
-    labDown(lab);
+    rmSync(lab.work, { recursive: true, force: true });
+    labDown(name);
   };
   const onSignal = (sig: NodeJS.Signals) => {
     console.error(`${sig}: taking lab ${name} down`);

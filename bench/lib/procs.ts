@@ -1,8 +1,6 @@
 // The DUT's process table, as seen from the lab host: every process whose network namespace is the
 // DUT's or one of its containers', classified by what it is to edgebench.
-import { readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
-import { mustRun } from './exec.js';
-import type { Lab } from './lab.js';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 
 export type ProcClass = 'ssh session' | 'shell' | 'tool' | 'lxc-attach' | 'helper' | 'unmarked';
 
@@ -33,17 +31,6 @@ const TOOLS = new Set([
 ]);
 const SHELLS = new Set(['sh', 'ash', 'busybox', 'dash', 'bash']);
 const MARKER = 'EDGEBENCH_JOB=';
-
-/** The DUT's network namespace and its running containers' (the pool's have one each too). */
-export async function labNamespaces(lab: Lab): Promise<Set<string>> {
-  const set = new Set([`net:[${statSync(`/run/netns/${lab.netns}`).ino}]`]);
-  const ls = await mustRun(['ip', 'netns', 'exec', lab.netns, 'lxc-ls', '-P', lab.dut.lxc_path, '-1']);
-  for (const c of ls.stdout.split('\n').filter(Boolean)) {
-    const pid = (await mustRun(['ip', 'netns', 'exec', lab.netns, 'lxc-info', '-P', lab.dut.lxc_path, '-n', c, '-pH'])).stdout.trim();
-    if (pid) set.add(readlinkSync(`/proc/${pid}/ns/net`));
-  }
-  return set;
-}
 
 function classify(comm: string, marked: boolean): ProcClass {
   // dropbear's per-connection child serves the persistent SSH connection and its channels

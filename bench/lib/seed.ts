@@ -1,39 +1,18 @@
-// HOOK: a full result set per simulated DUT, through edgebench's own results journal (src/store/).
+// A full result set per simulated DUT, through edgebench's own results journal (src/store/).
 //
 // `edgebench serve` restores each configured DUT's last state from the journal at start. So one real
 // round on the lab's DUT (every benchmark, short settings, the lab's label shapes) is run by `serve`
 // into a journal, its DUT snapshot is read back, and saved under each simulated DUT's name into the
-// journal the scale run's `serve` opens. Everything goes through the built journal module
-// (dist/store/journal.js: Journal.open, loadStates, saveState); nothing here stores anything itself.
-// When that module is missing (a build before the journal), `seedJournal` says so and returns false:
-// the simulated DUTs then carry only their trivial round's series.
-import { existsSync } from 'node:fs';
-import { repoRoot } from './exec.js';
+// journal the scale run's `serve` opens. Everything goes through edgebench's own journal
+// (src/store/journal.ts: Journal.open, loadStates, saveState); nothing here stores anything itself.
+import { freePort } from '../../harness/ports.js';
+import { Journal } from '../../src/store/journal.js';
+import type { DutSnapshot } from '../../src/store/snapshot.js';
 import { type Lab, writeConfig } from './lab.js';
-import { freePort, Serve } from './serve.js';
-
-const journalModule = `${repoRoot}dist/store/journal.js`;
-
-/** What this script uses of dist/store/journal.js. */
-interface JournalApi {
-  open(
-    path: string,
-    opts?: { readonly?: boolean },
-  ): {
-    loadStates(duts: Iterable<string>): Map<string, unknown>;
-    saveState(dut: string, snapshot: unknown): void;
-    close(): void;
-  };
-}
-
-export const journalAvailable = () => existsSync(journalModule);
-
-async function journalApi(): Promise<JournalApi> {
-  return ((await import(journalModule)) as { Journal: JournalApi }).Journal;
-}
+import { Serve } from './serve.js';
 
 /** One real round of every benchmark on the lab's DUT, by `serve`; returns the DUT's journal snapshot. */
-export async function realRoundSnapshot(lab: Lab): Promise<unknown> {
+export async function realRoundSnapshot(lab: Lab): Promise<DutSnapshot> {
   const port = await freePort();
   const journal = `${lab.work}/seed-journal.sqlite`;
   const stream = (lab.dut.benchmarks as { stream: { path: string } }).stream.path;
@@ -58,7 +37,7 @@ export async function realRoundSnapshot(lab: Lab): Promise<unknown> {
   } finally {
     await serve.stop();
   }
-  const j = (await journalApi()).open(journal, { readonly: true });
+  const j = Journal.open(journal, { readonly: true });
   try {
     const snapshot = j.loadStates(['seed']).get('seed');
     if (!snapshot) throw new Error('the seed round left no DUT state in its journal');
@@ -69,8 +48,8 @@ export async function realRoundSnapshot(lab: Lab): Promise<unknown> {
 }
 
 /** Saves `snapshot` as the last state of every one of `duts` in the journal at `path`. */
-export async function seedJournal(path: string, duts: readonly string[], snapshot: unknown): Promise<void> {
-  const j = (await journalApi()).open(path);
+export function seedJournal(path: string, duts: readonly string[], snapshot: DutSnapshot): void {
+  const j = Journal.open(path);
   try {
     for (const dut of duts) j.saveState(dut, snapshot);
   } finally {

@@ -1,36 +1,7 @@
-// `edgebench serve` as a child process: a free port, its JSON log, /metrics parsed into samples.
-import { createServer } from 'node:net';
-import { type Background, background, cli, jobLogs, until } from './exec.js';
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => (typeof a === 'object' && a ? resolve(a.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
-export interface Sample {
-  name: string;
-  labels: Record<string, string>;
-  value: number;
-}
-
-/** The Prometheus text format, samples only (no HELP/TYPE). */
-export function parseExposition(text: string): Sample[] {
-  const out: Sample[] = [];
-  for (const line of text.split('\n')) {
-    if (line === '' || line.startsWith('#')) continue;
-    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)/.exec(line);
-    if (!m) continue;
-    const labels: Record<string, string> = {};
-    for (const l of (m[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) labels[l[1] as string] = l[2] as string;
-    out.push({ name: m[1] as string, labels, value: Number(m[3]) });
-  }
-  return out;
-}
+// `edgebench serve` as a child process: its JSON log, /metrics parsed into samples.
+import { parseExposition, type Sample } from '../../harness/exposition.js';
+import { cli } from '../../harness/repo.js';
+import { type Background, background, jobLogs, until } from './exec.js';
 
 export class Serve {
   readonly proc: Background;

@@ -10,6 +10,8 @@ import {
   VariableSort,
 } from '@grafana/grafana-foundation-sdk/dashboard';
 import { DataqueryBuilder, PromQueryFormat } from '@grafana/grafana-foundation-sdk/prometheus';
+import type { DisplayUnit, ResultFamily } from '../../src/benchmarks/benchmark.js';
+import { benchmarks } from '../../src/benchmarks/index.js';
 
 // Every panel, target and variable query goes through the datasource variable, so one dashboard
 // serves any Prometheus that scrapes edgebench.
@@ -86,3 +88,22 @@ export function organize(order: [field: string, displayName: string][], drop: st
   });
   return { id: 'organize', options: { excludeByName, indexByName, renameByName } };
 }
+
+/** A PromQL number as people write it: 1e6 rather than 1000000. */
+function promNumber(n: number): string {
+  for (let k = 3; k <= 12; k++) if (n === 10 ** k) return `1e${k}`;
+  return String(n);
+}
+
+/** `expr` converted from the family's base unit to the unit it is shown in (the paper's). */
+export function inDisplayUnit(expr: string, unit: DisplayUnit): string {
+  const times = unit.multiplier === undefined ? '' : ` * ${promNumber(unit.multiplier)}`;
+  const over = unit.divisor === undefined ? '' : ` / ${promNumber(unit.divisor)}`;
+  return `${expr}${times}${over}`;
+}
+
+/** Whether a family has native and LXC twins that a recording rule compares. */
+export const hasNativeTwin = (family: ResultFamily): boolean => family.labelNames.includes('mode');
+
+/** Every result family of the registry, in the order a round measures them. */
+export const resultFamilies = (): ResultFamily[] => benchmarks.flatMap((b) => [...b.families]);

@@ -1,74 +1,20 @@
-// "Overhead trends": the recorded container-vs-native change of every result family over time,
-// with the firing Prometheus alerts as annotations.
+// "Overhead trends": per result family of the registry, the recorded container-vs-native change
+// over time (or, for a family with no native twin, its value), with the firing Prometheus alerts
+// as annotations.
 import { LegendDisplayMode, LegendPlacement, LineInterpolation, VizLegendOptionsBuilder } from '@grafana/grafana-foundation-sdk/common';
 import { AnnotationQueryBuilder, type Dashboard, DashboardBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
 import { PanelBuilder as TimeSeries } from '@grafana/grafana-foundation-sdk/timeseries';
-import { datasource, dutMatcher, rangeSeries, selector, withVariables } from './common.js';
+import type { ResultFamily } from '../../src/benchmarks/benchmark.js';
+import { ratioRecord } from '../../src/metrics/family-names.js';
+import { datasource, dutMatcher, hasNativeTwin, inDisplayUnit, rangeSeries, resultFamilies, selector, withVariables } from './common.js';
 
-interface Family {
-  metric: string;
-  title: string;
-  /** The labels that tell the family's series apart, besides dut. */
-  legend: string;
-  /** Whether a larger value of the family is better: it decides what a positive change means. */
-  higherIsBetter: boolean;
-}
+const titleOf = (family: ResultFamily) => (family.paperRef ? `${family.title} (${family.paperRef})` : family.title);
 
-const families: Family[] = [
-  {
-    metric: 'edgebench_sysbench_cpu_duration_seconds',
-    title: 'sysbench CPU time (Fig. 2)',
-    legend: '×{{instances}}',
-    higherIsBetter: false,
-  },
-  { metric: 'edgebench_linpack_flops', title: 'Linpack FLOP/s (Fig. 3)', legend: '×{{instances}}', higherIsBetter: true },
-  {
-    metric: 'edgebench_nuttcp_goodput_bytes_per_second',
-    title: 'nuttcp goodput (Fig. 5)',
-    legend: '{{netdev}} {{direction}}',
-    higherIsBetter: true,
-  },
-  {
-    metric: 'edgebench_netperf_rtt_seconds',
-    title: 'netperf round-trip time (Fig. 6)',
-    legend: '{{netdev}} {{protocol}}',
-    higherIsBetter: false,
-  },
-  {
-    metric: 'edgebench_iperf3_throughput_bytes_per_second',
-    title: 'iperf3 aggregate throughput (Figs. 7-10)',
-    legend: '{{netdev}} {{direction}} ×{{instances}}',
-    higherIsBetter: true,
-  },
-  {
-    metric: 'edgebench_stream_bandwidth_bytes_per_second',
-    title: 'STREAM / STREAM2 bandwidth (Tables C, D)',
-    legend: '{{suite}} {{kernel}}',
-    higherIsBetter: true,
-  },
-  { metric: 'edgebench_perf_branch_misses', title: 'perf branch-misses', legend: '{{netdev}} {{direction}}', higherIsBetter: false },
-  {
-    metric: 'edgebench_perf_l1_dcache_load_misses',
-    title: 'perf L1-dcache-load-misses',
-    legend: '{{netdev}} {{direction}}',
-    higherIsBetter: false,
-  },
-];
-
-/** The recording rule's name for a family (prometheus/rules/edgebench-recording.yml). */
-export const ratioRule = (metric: string): string => `dut:${metric}:lxc_vs_native_ratio`;
-
-function trend(id: number, family: Family): TimeSeries {
-  const worse = family.higherIsBetter ? 'negative' : 'positive';
+function trendPanel(id: number): TimeSeries {
   return (
     new TimeSeries()
       .id(id)
-      .title(`${family.title}: LXC vs native`)
-      .description(
-        `(LXC − native) / native on the same DUT, from ${ratioRule(family.metric)}. A ${worse} change means the container does worse.`,
-      )
       .datasource(datasource)
-      .unit('percentunit')
       .span(12)
       .height(8)
       // Values change once per round: steps show when a round changed them.
@@ -76,8 +22,28 @@ function trend(id: number, family: Family): TimeSeries {
       .legend(
         new VizLegendOptionsBuilder().showLegend(true).displayMode(LegendDisplayMode.List).placement(LegendPlacement.Bottom).calcs([]),
       )
-      .withTarget(rangeSeries('A', selector(ratioRule(family.metric)), `{{dut}} ${family.legend}`))
   );
+}
+
+function change(id: number, family: ResultFamily): TimeSeries {
+  const worse = family.higherIsBetter ? 'negative' : 'positive';
+  return trendPanel(id)
+    .title(`${titleOf(family)}: LXC vs native`)
+    .description(
+      `(LXC − native) / native on the same DUT, from ${ratioRecord(family.name)}. A ${worse} change means the container does worse.`,
+    )
+    .unit('percentunit')
+    .withTarget(rangeSeries('A', selector(ratioRecord(family.name)), `{{dut}} ${family.legend}`));
+}
+
+/** A family measured in the container only (what the container itself costs): its value is the overhead. */
+function cost(id: number, family: ResultFamily): TimeSeries {
+  const better = family.higherIsBetter ? 'Higher' : 'Lower';
+  return trendPanel(id)
+    .title(titleOf(family))
+    .description(`${family.help}, in ${family.display.symbol || 'counts'}. ${better} is better.`)
+    .unit(family.display.grafana)
+    .withTarget(rangeSeries('A', inDisplayUnit(selector(family.name), family.display), `{{dut}} ${family.legend}`));
 }
 
 export function overheadTrends(): Dashboard {
@@ -104,8 +70,8 @@ export function overheadTrends(): Dashboard {
           .tagKeys('alertname,severity'),
       ),
   );
-  families.forEach((family, i) => {
-    dashboard.withPanel(trend(i + 1, family));
+  resultFamilies().forEach((family, i) => {
+    dashboard.withPanel(hasNativeTwin(family) ? change(i + 1, family) : cost(i + 1, family));
   });
   return dashboard.build();
 }

@@ -5,7 +5,18 @@ import { PanelBuilder as BarChart } from '@grafana/grafana-foundation-sdk/barcha
 import { LegendDisplayMode, LegendPlacement, VisibilityMode, VizLegendOptionsBuilder } from '@grafana/grafana-foundation-sdk/common';
 import { type Dashboard, DashboardBuilder, RowBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
 import { PanelBuilder as Table } from '@grafana/grafana-foundation-sdk/table';
-import { datasource, instantTable, merge, organize, selector, sortNumerically, valueColumn, withVariables } from './common.js';
+import {
+  datasource,
+  inDisplayUnit,
+  instantTable,
+  merge,
+  organize,
+  resultFamilies,
+  selector,
+  sortNumerically,
+  valueColumn,
+  withVariables,
+} from './common.js';
 
 const legend = () =>
   new VizLegendOptionsBuilder().showLegend(true).displayMode(LegendDisplayMode.List).placement(LegendPlacement.Bottom).calcs([]);
@@ -46,40 +57,30 @@ function figure(
 const current = (metric: string, by: string[], ...matchers: string[]) =>
   `avg by (${['dut', ...by].join(', ')}) (${selector(metric, ...matchers)})`;
 
-const toMbits = ' * 8 / 1e6'; // bytes/s -> Mbit/s
-const toMB = ' / 1e6'; // bytes/s -> lmbench's MB/s (10^6 bytes)
+/** `current(...)` in the unit the registry shows the family in (Mbit/s, µs, MB/s: the paper's). */
+function shown(metric: string, by: string[], ...matchers: string[]): string {
+  const family = resultFamilies().find((f) => f.name === metric);
+  if (!family) throw new Error(`paper figures: ${metric} is no result family of the registry`);
+  return inDisplayUnit(current(metric, by, ...matchers), family.display);
+}
 
-function cpuFigures(dashboard: DashboardBuilder): void {
-  dashboard
-    .withRow(new RowBuilder('CPU (Figs. 2, 3)').id(1))
-    .withPanel(
-      figure(
-        2,
-        'Fig. 2: sysbench CPU time per instance vs instances',
-        'sysbench cpu (prime limit 10000): execution time of one instance when k instances run in parallel, native vs LXC. Lower is better.',
-        's',
-        'instances',
-        ['native', 'lxc'].map((mode, i) => [
-          i === 0 ? 'A' : 'B',
-          mode === 'native' ? 'native' : 'LXC',
-          current('edgebench_sysbench_cpu_duration_seconds', ['instances'], `mode="${mode}"`),
-        ]),
-      ),
-    )
-    .withPanel(
-      figure(
-        3,
-        'Fig. 3: Linpack MFLOPS per instance vs instances',
-        'Linpack (N = 1000): MFLOPS of one instance when k instances run in parallel, native vs LXC. Higher is better.',
-        'mflops',
-        'instances',
-        ['native', 'lxc'].map((mode, i) => [
-          i === 0 ? 'A' : 'B',
-          mode === 'native' ? 'native' : 'LXC',
-          `${current('edgebench_linpack_flops', ['instances'], `mode="${mode}"`)}${toMB}`,
-        ]),
-      ),
-    );
+/**
+ * The figures of the common kind, one per family that declares one (Figs. 2, 3): per DUT, bars of
+ * one instance's value over the number of instances, native against LXC.
+ */
+function instancesFigures(dashboard: DashboardBuilder): void {
+  dashboard.withRow(new RowBuilder('CPU (Figs. 2, 3)').id(1));
+  let id = 2;
+  for (const family of resultFamilies()) {
+    if (!family.instancesFigure) continue;
+    const { title, description } = family.instancesFigure;
+    const series = ['native', 'lxc'].map((mode, i): [string, string, string] => [
+      'AB'.charAt(i),
+      mode === 'native' ? 'native' : 'LXC',
+      inDisplayUnit(current(family.name, ['instances'], `mode="${mode}"`), family.display),
+    ]);
+    dashboard.withPanel(figure(id++, title, description, family.display.grafana, 'instances', series));
+  }
 }
 
 function networkFigures(dashboard: DashboardBuilder): void {
@@ -95,7 +96,7 @@ function networkFigures(dashboard: DashboardBuilder): void {
         ['transmit', 'receive'].map((direction, i) => [
           i === 0 ? 'A' : 'B',
           direction,
-          `${current('edgebench_nuttcp_goodput_bytes_per_second', ['netdev'], `direction="${direction}"`)}${toMbits}`,
+          shown('edgebench_nuttcp_goodput_bytes_per_second', ['netdev'], `direction="${direction}"`),
         ]),
       ),
     )
@@ -109,7 +110,7 @@ function networkFigures(dashboard: DashboardBuilder): void {
         ['tcp', 'udp'].map((protocol, i) => [
           i === 0 ? 'A' : 'B',
           protocol.toUpperCase(),
-          `${current('edgebench_netperf_rtt_seconds', ['netdev'], `protocol="${protocol}"`)} * 1e6`,
+          shown('edgebench_netperf_rtt_seconds', ['netdev'], `protocol="${protocol}"`),
         ]),
       ),
     );
@@ -127,7 +128,7 @@ function networkFigures(dashboard: DashboardBuilder): void {
         (['host', 'veth', 'macvlan'] as const).map((netdev, i) => [
           'ABC'.charAt(i),
           netdev === 'host' ? 'native (host)' : `LXC ${netdev}`,
-          `${current('edgebench_iperf3_throughput_bytes_per_second', ['instances'], `netdev="${netdev}"`, `direction="${direction}"`)}${toMbits}`,
+          shown('edgebench_iperf3_throughput_bytes_per_second', ['instances'], `netdev="${netdev}"`, `direction="${direction}"`),
         ]),
       ),
     );
@@ -177,12 +178,7 @@ function streamTable(id: number, title: string, suite: 'stream' | 'stream2'): Ta
     .unit('MBs')
     .span(12)
     .height(8)
-    .withTarget(
-      instantTable(
-        'A',
-        `${current('edgebench_stream_bandwidth_bytes_per_second', ['kernel'], 'mode="native"', `suite="${suite}"`)}${toMB}`,
-      ),
-    )
+    .withTarget(instantTable('A', shown('edgebench_stream_bandwidth_bytes_per_second', ['kernel'], 'mode="native"', `suite="${suite}"`)))
     .withTarget(
       instantTable(
         'B',
@@ -217,7 +213,7 @@ export function paperFigures(): Dashboard {
       .refresh('5m')
       .readonly(),
   );
-  cpuFigures(dashboard);
+  instancesFigures(dashboard);
   networkFigures(dashboard);
   dashboard
     .withRow(new RowBuilder('Memory (Tables C, D)').id(10))

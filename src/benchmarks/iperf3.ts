@@ -1,11 +1,13 @@
 // iperf3, k servers on the DUT and k clients on the TM started together: each client's -J output
 // is one sample, the aggregate throughput is their sum (the paper's Figs. 7-10).
 import { z } from 'zod';
+import type { DutTarget } from '../config/dut.js';
 import { duration, maxOutputBytes, positiveInt, repetitions, tcpPort, toolPath } from '../config/fields.js';
-import type { DutConfig } from '../config/schema.js';
 import { type DutProcess, startDutServer } from '../remote/dut-process.js';
 import { ToolReportedError } from '../remote/errors.js';
 import { clientResult } from '../remote/tool-failure.js';
+import type { Benchmark, ResultFamily } from './benchmark.js';
+import type { Job, JobContext, Repetition } from './job.js';
 import { jobBase } from './job-base.js';
 import {
   type Direction,
@@ -17,7 +19,6 @@ import {
   networkJobs,
   toolSeconds,
 } from './netdevs.js';
-import type { Benchmark, Job, JobContext, Repetition } from './types.js';
 
 export interface Iperf3Sample {
   version: string | undefined;
@@ -109,13 +110,18 @@ const params = z.strictObject({
 });
 type Params = z.output<typeof params>;
 
-const family = {
+const family: ResultFamily = {
   name: 'edgebench_iperf3_throughput_bytes_per_second',
   help: 'iperf3 aggregate throughput of k parallel TCP streams (k servers on the DUT, k clients on the TM), receiver side',
   labelNames: ['mode', 'netdev', 'direction', 'instances'],
+  title: 'iperf3 aggregate throughput',
+  paperRef: 'Figs. 7-10',
+  legend: '{{netdev}} {{direction}} ×{{instances}}',
+  higherIsBetter: true,
+  display: { symbol: 'Mbit/s', grafana: 'Mbits', multiplier: 8, divisor: 1e6 },
 };
 
-async function runOnce(ctx: JobContext, p: Params, ep: Endpoint, dir: Direction, k: number): Promise<Repetition> {
+async function measure(ctx: JobContext, p: Params, ep: Endpoint, dir: Direction, k: number): Promise<Repetition> {
   const servers: DutProcess[] = [];
   try {
     for (let i = 0; i < k; i++) {
@@ -149,7 +155,7 @@ async function runOnce(ctx: JobContext, p: Params, ep: Endpoint, dir: Direction,
   }
 }
 
-function plan(p: Params, dut: DutConfig, defaults: Pick<Job, 'repetitions'>): Job[] {
+function plan(p: Params, dut: DutTarget, defaults: Pick<Job, 'repetitions'>): Job[] {
   const base = jobBase('iperf3', family, p, defaults);
   const variants = p.directions.flatMap((direction) => p.instances.map((k) => ({ direction, k })));
   return networkJobs(
@@ -158,15 +164,17 @@ function plan(p: Params, dut: DutConfig, defaults: Pick<Job, 'repetitions'>): Jo
     dut,
     variants,
     ({ direction, k }) => ({ direction, instances: String(k) }),
-    (ctx, ep, { direction, k }) => runOnce(ctx, p, ep, direction, k),
+    (ctx, ep, { direction, k }) => measure(ctx, p, ep, direction, k),
   );
 }
 
 export const iperf3: Benchmark<Params> = {
   name: 'iperf3',
+  order: 32,
   versionFlag: '--version',
   families: [family],
   params,
+  parsers: { iperf3: parseIperf3 },
   check: (p, dut) => [
     ...netdevIssues(p.netdevs, dut),
     ...durationIssues(p.duration, p.timeout),

@@ -1,6 +1,7 @@
 // What every job of a benchmark shares; a benchmark's own `repetitions` overrides the default.
 import type { Repetitions } from '../config/fields.js';
-import type { JobBase, ResultFamily } from './types.js';
+import type { ResultFamily } from './benchmark.js';
+import type { JobBase } from './job.js';
 
 export function jobBase(
   benchmark: string,

@@ -3,16 +3,17 @@
 // k instances: k processes natively, or one in each of k pool containers.
 import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
+import type { DutTarget } from '../config/dut.js';
 import { duration, maxOutputBytes, mode, positiveInt, repetitions, toolPath } from '../config/fields.js';
-import type { DutConfig } from '../config/schema.js';
 import { JobError } from '../remote/errors.js';
 import type { ExecContext } from '../remote/exec-context.js';
 import { runParallel } from '../remote/parallel.js';
 import { shellQuote } from '../remote/shell-quote.js';
 import { parsed } from '../remote/tool-failure.js';
+import type { Benchmark, ResultFamily } from './benchmark.js';
 import { instanceContexts, instanceJobs, poolIssues } from './instances.js';
+import type { Job, WorkDir } from './job.js';
 import { jobBase } from './job-base.js';
-import type { Benchmark, Job, WorkDir } from './types.js';
 
 export type LinpackTool = 'hpcc' | 'hpl' | 'linpack';
 
@@ -256,10 +257,19 @@ const params = z.strictObject({
 });
 type Params = z.output<typeof params>;
 
-const family = {
+const family: ResultFamily = {
   name: 'edgebench_linpack_flops',
   help: 'Linpack (HPL in hpcc, xhpl or classic linpack) rate per instance, FLOP/s',
   labelNames: ['mode', 'instances'],
+  title: 'Linpack FLOP/s',
+  paperRef: 'Fig. 3',
+  legend: '×{{instances}}',
+  higherIsBetter: true,
+  display: { symbol: 'MFLOPS', grafana: 'mflops', divisor: 1e6 },
+  instancesFigure: {
+    title: 'Fig. 3: Linpack MFLOPS per instance vs instances',
+    description: 'Linpack (N = 1000): MFLOPS of one instance when k instances run in parallel, native vs LXC. Higher is better.',
+  },
 };
 
 const DEFAULT_PATHS: Record<LinpackTool, string> = { hpcc: 'hpcc', hpl: 'xhpl', linpack: 'linpack' };
@@ -308,7 +318,7 @@ function flopsOf(p: Params, where: string, output: string): number {
   return sample.flops;
 }
 
-function plan(p: Params, dut: DutConfig, defaults: Pick<Job, 'repetitions'>): Job[] {
+function plan(p: Params, dut: DutTarget, defaults: Pick<Job, 'repetitions'>): Job[] {
   const tool = p.path ?? DEFAULT_PATHS[p.tool];
   const base = jobBase('linpack', family, p, defaults);
   const jobs = instanceJobs(base, p.modes, p.instances, dut, async (ctx, where) => {
@@ -321,8 +331,10 @@ function plan(p: Params, dut: DutConfig, defaults: Pick<Job, 'repetitions'>): Jo
 
 export const linpack: Benchmark<Params> = {
   name: 'linpack',
+  order: 11,
   families: [family],
   params,
+  parsers: { linpack: parseLinpack, hpcc: parseLinpack },
   check: (p, dut) => [
     ...poolIssues(p.modes, p.instances, dut),
     ...(p.block_size > p.n ? [{ path: ['block_size'], message: `must be at most n (${p.n})` }] : []),

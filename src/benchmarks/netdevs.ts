@@ -1,10 +1,11 @@
 // Where network traffic ends on the DUT: `host` is the DUT's own stack (native), `veth` and
 // `macvlan` are the containers on the bridge and on the NIC. Servers run there, clients on the TM.
 import { z } from 'zod';
+import type { DutTarget } from '../config/dut.js';
 import type { Mode } from '../config/fields.js';
-import type { DutConfig } from '../config/schema.js';
 import { type ExecContext, lxc, native } from '../remote/exec-context.js';
-import type { Job, JobBase, JobContext, ParamIssue, Repetition } from './types.js';
+import type { ParamIssue } from './benchmark.js';
+import type { Job, JobBase, JobContext, Repetition } from './job.js';
 
 export const netdev = z.enum(['host', 'veth', 'macvlan']);
 export type Netdev = z.infer<typeof netdev>;
@@ -29,18 +30,18 @@ export interface Endpoint {
 }
 
 /** The netdevs a benchmark measures: those listed, or host plus every configured container. */
-function selectedNetdevs(listed: readonly Netdev[] | undefined, dut: DutConfig): Netdev[] {
+function selectedNetdevs(listed: readonly Netdev[] | undefined, dut: DutTarget): Netdev[] {
   return listed ? [...new Set(listed)] : netdev.options.filter((n) => n === 'host' || dut.containers[n] !== undefined);
 }
 
-export function endpoint(n: Netdev, dut: DutConfig): Endpoint {
+export function endpoint(n: Netdev, dut: DutTarget): Endpoint {
   if (n === 'host') return { netdev: n, mode: 'native', where: native, address: dut.traffic_address ?? dut.host };
   const c = dut.containers[n];
   if (!c) throw new Error(`netdev ${n} needs containers.${n} (checked at load)`);
   return { netdev: n, mode: 'lxc', where: lxc(dut.lxc_path, c.name), address: c.address };
 }
 
-export function netdevIssues(listed: readonly Netdev[] | undefined, dut: DutConfig): ParamIssue[] {
+export function netdevIssues(listed: readonly Netdev[] | undefined, dut: DutTarget): ParamIssue[] {
   return (listed ?? []).flatMap((n, i) =>
     n !== 'host' && !dut.containers[n]
       ? [{ path: ['netdevs', i], message: `netdev ${n} needs a container: set containers.${n} {name, address} on this DUT` }]
@@ -71,10 +72,10 @@ export function networkJobs<V>(
   base: JobBase,
   /** As the benchmark lists them; absent means host plus every configured container. */
   listed: readonly Netdev[] | undefined,
-  dut: DutConfig,
+  dut: DutTarget,
   variants: readonly V[],
   labelsOf: (variant: V) => Record<string, string>,
-  runOnce: (ctx: JobContext, ep: Endpoint, variant: V) => Promise<Repetition>,
+  measure: (ctx: JobContext, ep: Endpoint, variant: V) => Promise<Repetition>,
 ): Job[] {
   return selectedNetdevs(listed, dut).flatMap((n) => {
     const ep = endpoint(n, dut);
@@ -85,7 +86,7 @@ export function networkJobs<V>(
         netdev: n,
         labels: { mode: ep.mode, netdev: n, ...labelsOf(v) },
         trafficTo: ep.address,
-        runOnce: (ctx) => runOnce(ctx, ep, v),
+        measure: (ctx) => measure(ctx, ep, v),
       }),
     );
   });

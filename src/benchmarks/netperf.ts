@@ -1,14 +1,15 @@
 // netperf TCP_RR and UDP_RR, 100-byte requests and 200-byte responses, netserver on the DUT and
 // netperf on the TM: round-trip latency = 1 / transaction rate (the paper's Fig. 6).
 import { z } from 'zod';
+import type { DutTarget } from '../config/dut.js';
 import { duration, maxOutputBytes, positiveInt, repetitions, tcpPort, toolPath } from '../config/fields.js';
-import type { DutConfig } from '../config/schema.js';
 import { startDutServer } from '../remote/dut-process.js';
 import { ToolReportedError } from '../remote/errors.js';
 import { clientResult } from '../remote/tool-failure.js';
+import type { Benchmark, ResultFamily } from './benchmark.js';
+import type { Job, JobContext, Repetition } from './job.js';
 import { jobBase } from './job-base.js';
 import { durationIssues, type Endpoint, netdevIssues, netdevsParam, networkJobs, toolSeconds } from './netdevs.js';
-import type { Benchmark, Job, JobContext, Repetition } from './types.js';
 
 export interface NetperfSample {
   /** From the banner or PROTOCOL=; undefined for a table printed with -P 0. */
@@ -239,17 +240,22 @@ const params = z.strictObject({
 });
 type Params = z.output<typeof params>;
 
-const family = {
+const family: ResultFamily = {
   name: 'edgebench_netperf_rtt_seconds',
   help: 'netperf request/response round-trip latency, 1 / transaction rate (TCP_RR, UDP_RR)',
   labelNames: ['mode', 'netdev', 'protocol'],
+  title: 'netperf round-trip time',
+  paperRef: 'Fig. 6',
+  legend: '{{netdev}} {{protocol}}',
+  higherIsBetter: false,
+  display: { symbol: 'µs', grafana: 'µs', multiplier: 1e6 },
 };
 
 // -k with named selectors: no dependence on the table's layout; ELAPSED_TIME last, so a cut
 // output loses only that optional key
 const SELECTORS = 'THROUGHPUT,THROUGHPUT_UNITS,TRANSACTION_RATE,PROTOCOL,DIRECTION,REQUEST_SIZE,RESPONSE_SIZE,ELAPSED_TIME';
 
-async function runOnce(ctx: JobContext, p: Params, ep: Endpoint, proto: 'tcp' | 'udp'): Promise<Repetition> {
+async function measure(ctx: JobContext, p: Params, ep: Endpoint, proto: 'tcp' | 'udp'): Promise<Repetition> {
   // -f: netserver serves each test itself, not in a child per test, so stopping it is one kill
   const server = await startDutServer(ctx, ep.where, [p.path, '-D', '-f', '-p', String(p.port)], p.port, p.timeout);
   try {
@@ -263,7 +269,7 @@ async function runOnce(ctx: JobContext, p: Params, ep: Endpoint, proto: 'tcp' | 
   }
 }
 
-function plan(p: Params, dut: DutConfig, defaults: Pick<Job, 'repetitions'>): Job[] {
+function plan(p: Params, dut: DutTarget, defaults: Pick<Job, 'repetitions'>): Job[] {
   const base = jobBase('netperf', family, p, defaults);
   return networkJobs(
     base,
@@ -271,15 +277,17 @@ function plan(p: Params, dut: DutConfig, defaults: Pick<Job, 'repetitions'>): Jo
     dut,
     p.protocols,
     (protocol) => ({ protocol }),
-    (ctx, ep, proto) => runOnce(ctx, p, ep, proto),
+    (ctx, ep, proto) => measure(ctx, p, ep, proto),
   );
 }
 
 export const netperf: Benchmark<Params> = {
   name: 'netperf',
+  order: 31,
   versionFlag: '-V',
   families: [family],
   params,
+  parsers: { netperf: parseNetperf },
   check: (p, dut) => [...netdevIssues(p.netdevs, dut), ...durationIssues(p.duration, p.timeout)],
   plan,
 };

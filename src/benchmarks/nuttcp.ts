@@ -1,11 +1,13 @@
 // nuttcp, one TCP bulk stream between the TM (client) and a server on the DUT: goodput in each
 // direction (the paper's Fig. 5).
 import { z } from 'zod';
+import type { DutTarget } from '../config/dut.js';
 import { duration, maxOutputBytes, repetitions, tcpPort, toolPath } from '../config/fields.js';
-import type { DutConfig } from '../config/schema.js';
 import { startDutServer } from '../remote/dut-process.js';
 import { ToolReportedError } from '../remote/errors.js';
 import { clientResult } from '../remote/tool-failure.js';
+import type { Benchmark, ResultFamily } from './benchmark.js';
+import type { Job, JobContext, Repetition } from './job.js';
 import { jobBase } from './job-base.js';
 import {
   type Direction,
@@ -17,8 +19,7 @@ import {
   networkJobs,
   toolSeconds,
 } from './netdevs.js';
-import { PERF_FAMILIES, startPerf } from './perf.js';
-import type { Benchmark, Job, JobContext, Repetition } from './types.js';
+import { PERF_FAMILIES, parsePerfStat, startPerf } from './perf.js';
 
 export interface NuttcpSample {
   /** Bytes transferred: nuttcp's "MB" are 2^20 bytes. */
@@ -147,13 +148,18 @@ const params = z.strictObject({
 });
 type Params = z.output<typeof params>;
 
-const family = {
+const family: ResultFamily = {
   name: 'edgebench_nuttcp_goodput_bytes_per_second',
   help: 'nuttcp goodput of one TCP bulk stream between the test machine and the DUT, direction seen from the DUT',
   labelNames: ['mode', 'netdev', 'direction'],
+  title: 'nuttcp goodput',
+  paperRef: 'Fig. 5',
+  legend: '{{netdev}} {{direction}}',
+  higherIsBetter: true,
+  display: { symbol: 'Mbit/s', grafana: 'Mbits', multiplier: 8, divisor: 1e6 },
 };
 
-async function runOnce(ctx: JobContext, p: Params, ep: Endpoint, dir: Direction): Promise<Repetition> {
+async function measure(ctx: JobContext, p: Params, ep: Endpoint, dir: Direction): Promise<Repetition> {
   const perf = p.perf ? startPerf(ctx, p.perf_path, p.timeout) : undefined;
   try {
     const server = await startDutServer(ctx, ep.where, [p.path, '-S', '--nofork', `-P${p.control_port}`], p.control_port, p.timeout);
@@ -172,7 +178,7 @@ async function runOnce(ctx: JobContext, p: Params, ep: Endpoint, dir: Direction)
   }
 }
 
-function plan(p: Params, dut: DutConfig, defaults: Pick<Job, 'repetitions'>): Job[] {
+function plan(p: Params, dut: DutTarget, defaults: Pick<Job, 'repetitions'>): Job[] {
   const base = jobBase('nuttcp', family, p, defaults);
   return networkJobs(
     base,
@@ -180,15 +186,17 @@ function plan(p: Params, dut: DutConfig, defaults: Pick<Job, 'repetitions'>): Jo
     dut,
     p.directions,
     (direction) => ({ direction }),
-    (ctx, ep, dir) => runOnce(ctx, p, ep, dir),
+    (ctx, ep, dir) => measure(ctx, p, ep, dir),
   );
 }
 
 export const nuttcp: Benchmark<Params> = {
   name: 'nuttcp',
+  order: 30,
   versionFlag: '-V',
   families: [family, ...PERF_FAMILIES],
   params,
+  parsers: { nuttcp: parseNuttcp, perf: parsePerfStat },
   check: (p, dut) => [...netdevIssues(p.netdevs, dut), ...durationIssues(p.duration, p.timeout)],
   plan,
 };

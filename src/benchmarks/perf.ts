@@ -22,7 +22,8 @@ import { startDutProcess, toolOutput } from '../remote/dut-process.js';
 import { JobError } from '../remote/errors.js';
 import { native, onDut } from '../remote/exec-context.js';
 import { parsed, toolFailure } from '../remote/tool-failure.js';
-import type { JobContext, Repetition, ResultFamily } from './types.js';
+import type { ResultFamily } from './benchmark.js';
+import type { JobContext, Repetition } from './job.js';
 
 export interface PerfEventCount {
   /** False when perf printed "<not supported>". */
@@ -132,10 +133,14 @@ const EVENTS = [
   { event: 'L1-dcache-load-misses', family: 'edgebench_perf_l1_dcache_load_misses', help: 'L1 data cache load misses' },
 ] as const;
 
-export const PERF_FAMILIES: ResultFamily[] = EVENTS.map(({ family, help }) => ({
+export const PERF_FAMILIES: ResultFamily[] = EVENTS.map(({ event, family, help }) => ({
   name: family,
   help: `${help} counted system-wide on the DUT (perf stat -a) during one nuttcp transfer, direction seen from the DUT; absent where edgebench_perf_supported is 0`,
   labelNames: ['mode', 'netdev', 'direction'],
+  title: `perf ${event}`,
+  legend: '{{netdev}} {{direction}}',
+  higherIsBetter: false,
+  display: { symbol: '', grafana: 'short' },
 }));
 
 export interface PerfRun {

@@ -7,14 +7,16 @@
 // are powers of 1024), not of one array.
 
 import { z } from 'zod';
+import type { DutTarget } from '../config/dut.js';
 import { duration, maxOutputBytes, mode, positiveInt, repetitions, toolPath } from '../config/fields.js';
-import type { DutConfig } from '../config/schema.js';
 import { JobError } from '../remote/errors.js';
 import { native, onDut } from '../remote/exec-context.js';
 import { PROBE_MAX_BYTES } from '../remote/output-cap.js';
 import { runParallel } from '../remote/parallel.js';
 import { parsed } from '../remote/tool-failure.js';
+import type { Benchmark, ResultFamily } from './benchmark.js';
 import { instanceContexts } from './instances.js';
+import type { Job, JobContext } from './job.js';
 import { jobBase } from './job-base.js';
 import {
   type ArraySize,
@@ -25,7 +27,6 @@ import {
   MIN_AUTO_ARRAY_MIB,
   splitMemoryLine,
 } from './stream-size.js';
-import type { Benchmark, Job, JobContext } from './types.js';
 
 /** The kernels of each suite, in lmbench's output order. */
 export const STREAM_KERNELS = {
@@ -177,10 +178,16 @@ const params = z.strictObject({
 });
 type Params = z.output<typeof params>;
 
-const family = {
+const family: ResultFamily = {
   name: 'edgebench_stream_bandwidth_bytes_per_second',
   help: 'lmbench STREAM and STREAM2 memory bandwidth per kernel (lmbench MB = 10^6 bytes)',
   labelNames: ['mode', 'suite', 'kernel'],
+  title: 'STREAM / STREAM2 bandwidth',
+  paperRef: 'Tables C, D',
+  legend: '{{suite}} {{kernel}}',
+  higherIsBetter: true,
+  // lmbench's MB: 10^6 bytes
+  display: { symbol: 'MB/s', grafana: 'MBs', divisor: 1e6 },
 };
 
 /** What `array_mib: auto` reads on the DUT: the caches, then the available memory; one exec, builtins only. */
@@ -202,7 +209,7 @@ async function arrayMib(ctx: JobContext, p: Params): Promise<ArraySize> {
   });
 }
 
-function plan(p: Params, dut: DutConfig, defaults: Pick<Job, 'repetitions'>): Job[] {
+function plan(p: Params, dut: DutTarget, defaults: Pick<Job, 'repetitions'>): Job[] {
   return p.modes.flatMap((m) =>
     p.suites.map((suite): Job => {
       const where = instanceContexts(m, 1, dut);
@@ -213,7 +220,7 @@ function plan(p: Params, dut: DutConfig, defaults: Pick<Job, 'repetitions'>): Jo
         mode: m,
         netdev: '',
         labels: { mode: m, suite, kernel: first },
-        async runOnce(ctx) {
+        async measure(ctx) {
           size ??= await arrayMib(ctx, p);
           // lmbench calibrates its timing loops for 35-50 s per run unless these are set
           const argv = [
@@ -244,8 +251,10 @@ function plan(p: Params, dut: DutConfig, defaults: Pick<Job, 'repetitions'>): Jo
 
 export const stream: Benchmark<Params> = {
   name: 'stream',
+  order: 20,
   families: [family],
   params,
+  parsers: { stream: parseStream },
   check: (p, dut) =>
     p.modes.includes('lxc') && dut.containers.pool.length === 0
       ? [{ path: ['modes'], message: 'lxc mode runs in the first pool container: containers.pool is empty' }]

@@ -2,13 +2,14 @@
 // what is measured (the paper's Fig. 2). k instances: k processes natively, or one in each of k
 // pool containers, started together.
 import { z } from 'zod';
+import type { DutTarget } from '../config/dut.js';
 import { duration, maxOutputBytes, mode, positiveInt, repetitions, toolPath } from '../config/fields.js';
-import type { DutConfig } from '../config/schema.js';
 import { runParallel } from '../remote/parallel.js';
 import { parsed } from '../remote/tool-failure.js';
+import type { Benchmark, ResultFamily } from './benchmark.js';
 import { instanceJobs, poolIssues } from './instances.js';
+import type { Job } from './job.js';
 import { jobBase } from './job-base.js';
-import type { Benchmark, Job } from './types.js';
 
 const params = z.strictObject({
   modes: z.array(mode).min(1).default(['native', 'lxc']),
@@ -63,13 +64,23 @@ export function parseSysbench(text: string): SysbenchSample {
   };
 }
 
-const family = {
+const family: ResultFamily = {
   name: 'edgebench_sysbench_cpu_duration_seconds',
   help: 'sysbench cpu execution time per instance for a fixed number of events, mean of the last round',
   labelNames: ['mode', 'instances'],
+  title: 'sysbench CPU time',
+  paperRef: 'Fig. 2',
+  legend: '×{{instances}}',
+  higherIsBetter: false,
+  display: { symbol: 's', grafana: 's' },
+  instancesFigure: {
+    title: 'Fig. 2: sysbench CPU time per instance vs instances',
+    description:
+      'sysbench cpu (prime limit 10000): execution time of one instance when k instances run in parallel, native vs LXC. Lower is better.',
+  },
 };
 
-function plan(p: Params, dut: DutConfig, defaults: Pick<Job, 'repetitions'>): Job[] {
+function plan(p: Params, dut: DutTarget, defaults: Pick<Job, 'repetitions'>): Job[] {
   const argv = [p.path, 'cpu', `--cpu-max-prime=${p.cpu_max_prime}`, `--events=${p.events}`, '--time=0', '--threads=1', 'run'];
   const base = jobBase('sysbench', family, p, defaults);
   return instanceJobs(base, p.modes, p.instances, dut, async (ctx, where) => ({
@@ -81,9 +92,11 @@ function plan(p: Params, dut: DutConfig, defaults: Pick<Job, 'repetitions'>): Jo
 
 export const sysbench: Benchmark<Params> = {
   name: 'sysbench',
+  order: 10,
   versionFlag: '--version',
   families: [family],
   params,
+  parsers: { sysbench: parseSysbench },
   check: (p, dut) => poolIssues(p.modes, p.instances, dut),
   plan,
 };

@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from '../config/load.js';
+import { ConfigError, loadConfig } from '../config-file/load.js';
 import { planRound } from '../engine/round.js';
 
 /** Exit 0 when the file is valid, 2 with every error and its key path when not. */

@@ -2,7 +2,7 @@
 import { createWriteStream } from 'node:fs';
 import { finished } from 'node:stream/promises';
 import { parseDuration } from '../config/duration.js';
-import { loadConfig } from '../config/load.js';
+import { loadConfig } from '../config-file/load.js';
 import { type ExportTable, exportCsv } from '../store/csv-export.js';
 import { Journal } from '../store/journal.js';
 

@@ -3,8 +3,8 @@
 // by DUT. Reloads run one at a time.
 import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from 'pino';
-import { loadConfig } from '../config/load.js';
-import type { Config } from '../config/schema.js';
+import { loadConfig } from '../config-file/load.js';
+import type { Config } from '../config-file/schema.js';
 import type { ReloadSummary, Scheduler } from '../engine/scheduler.js';
 import type { ReloadStatus } from '../metrics/registry.js';
 

@@ -1,12 +1,12 @@
 // `edgebench run`: one round on every DUT now, progress on stderr, the summary table on stdout.
-import { benchmarks, findBenchmark } from '../benchmarks/index.js';
-import { loadConfig } from '../config/load.js';
+import { benchmarkNames, isBenchmarkName } from '../benchmarks/index.js';
+import { loadConfig } from '../config-file/load.js';
 import { ResultsStore } from '../engine/results.js';
 import { planRound, runRound } from '../engine/round.js';
+import { sshTarget } from '../engine/ssh-target.js';
 import { TrafficLinks } from '../engine/traffic-links.js';
 import { createLogger, type LogFormat } from '../log.js';
 import { SshConnection } from '../remote/ssh-connection.js';
-import { sshTarget } from '../remote/ssh-target.js';
 import { summaryTable } from '../report/summary-table.js';
 
 export interface RunLogOptions {
@@ -15,11 +15,11 @@ export interface RunLogOptions {
   logFormat?: LogFormat;
 }
 
-export async function runOnce(file: string, only: string[] | undefined, logOpts: RunLogOptions = {}): Promise<number> {
+export async function runOneRound(file: string, only: string[] | undefined, logOpts: RunLogOptions = {}): Promise<number> {
   const cfg = loadConfig(file);
-  const unknown = only?.find((b) => !findBenchmark(b));
+  const unknown = only?.find((b) => !isBenchmarkName(b));
   if (unknown) {
-    console.error(`unknown benchmark "${unknown}": one of ${benchmarks.map((b) => b.name).join(', ')}`);
+    console.error(`unknown benchmark "${unknown}": one of ${benchmarkNames.join(', ')}`);
     return 2;
   }
   if (cfg.duts.every((d) => planRound(d, cfg.repetitions, only && new Set(only)).length === 0)) {

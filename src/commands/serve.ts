@@ -1,7 +1,7 @@
 // `edgebench serve`: the last results restored from the journal, rounds on schedule, /metrics over
 // HTTP, reload on SIGHUP, until SIGINT or SIGTERM, which cancel the rounds and kill their remote
 // processes.
-import { loadConfig } from '../config/load.js';
+import { loadConfig } from '../config-file/load.js';
 import { ResultsStore } from '../engine/results.js';
 import { Scheduler } from '../engine/scheduler.js';
 import { createApp, listenAddress } from '../http/app.js';

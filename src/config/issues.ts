@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import { ZERO_DURATION, zeroDurationMessage } from './fields.js';
 import { closestKey } from './suggest.js';
 
+/** A problem in the configuration or the web configuration, at its key path ('' for the file). */
 export interface ConfigIssue {
   path: string;
   message: string;

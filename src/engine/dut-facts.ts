@@ -3,7 +3,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { benchmarks } from '../benchmarks/index.js';
-import type { DutConfig } from '../config/schema.js';
+import type { DutConfig } from '../config-file/schema.js';
 import { PROBE_MAX_BYTES, printable } from '../remote/output-cap.js';
 import { shellCommand, shellQuote } from '../remote/shell-quote.js';
 import type { SshConnection } from '../remote/ssh-connection.js';
@@ -39,7 +39,7 @@ const US = '\u001f';
 /** The probe for every configured tool with a version flag; undefined when there is none. */
 export function versionScript(dut: DutConfig, nonce: string): string | undefined {
   const lines = benchmarks.flatMap((b) => {
-    const params = (dut.benchmarks as Record<string, { path?: string } | undefined>)[b.name];
+    const params = dut.benchmarks[b.name];
     if (!b.versionFlag || !params?.path) return [];
     const run = shellCommand([params.path, b.versionFlag]);
     return [`printf '\\036%s%s\\t' ${nonce} ${shellQuote(b.name)}; ${run} </dev/null 2>&1; printf '\\037%s%s\\n' ${nonce} "$?"`];

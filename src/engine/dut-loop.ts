@@ -5,20 +5,20 @@
 // others.
 import scheduleLib, { type Job as ScheduledJob } from 'node-schedule';
 import type { Logger } from 'pino';
-import type { Config, DutConfig } from '../config/schema.js';
+import type { Config, DutConfig } from '../config-file/schema.js';
 import { SshConnection } from '../remote/ssh-connection.js';
-import { sshTarget } from '../remote/ssh-target.js';
-import type { ResultsJournal } from '../store/results-journal.js';
 import type { DutResults } from './results.js';
 import { runRound } from './round.js';
 import { roundIntervalSeconds } from './round-interval.js';
+import type { RoundJournal } from './round-journal.js';
+import { sshTarget } from './ssh-target.js';
 import type { TrafficLinks } from './traffic-links.js';
 
 export interface DutLoopDeps {
   state: DutResults;
   links: TrafficLinks;
   log: Logger;
-  journal: ResultsJournal | undefined;
+  journal: RoundJournal | undefined;
 }
 
 export class DutLoop {

@@ -2,7 +2,7 @@
 // at once, or, on the first failure, nothing published and the failure counted. A scrape never sees
 // half a job, and a failure never overwrites the last good value.
 import type { Logger } from 'pino';
-import type { Job, JobContext, Repetition } from '../benchmarks/types.js';
+import type { Job, JobContext, Repetition } from '../benchmarks/job.js';
 import { type FailureReason, JobError } from '../remote/errors.js';
 import { repeat, rsdPercent as rsdPercentOf } from './repetitions.js';
 import type { DutResults } from './results.js';
@@ -50,7 +50,7 @@ export async function runJob(job: Job, unbounded: JobContext, state: DutResults,
   try {
     ({ runs, rsdPercent } = await repeat(
       job.repetitions,
-      async () => measured(job, await job.runOnce(ctx)),
+      async () => measured(job, await job.measure(ctx)),
       (r) => r.values,
     ));
   } catch (err) {

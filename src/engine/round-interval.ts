@@ -2,7 +2,7 @@
 // EdgebenchResultsStale alert multiplies into its threshold (docs/metrics.md, docs/runbook.md).
 // cron-parser is what node-schedule reads cron expressions with, so the ticks are the loop's own.
 import cronParser from 'cron-parser';
-import type { Config } from '../config/schema.js';
+import type { Config } from '../config-file/schema.js';
 
 /**
  * With `interval`, the interval. With `cron`, the span of ticks around `at`: from the last tick at

@@ -3,10 +3,11 @@
 // once all repetitions succeeded; then remove the working directories.
 // A failing job is counted and logged, and the round goes on with the next one.
 import type { Logger } from 'pino';
-import { benchmarks } from '../benchmarks/index.js';
-import type { DutExec, Job, JobContext } from '../benchmarks/types.js';
+import { benchmarkNames, planBenchmark } from '../benchmarks/index.js';
+import type { Job, JobContext } from '../benchmarks/job.js';
 import type { Repetitions } from '../config/fields.js';
-import type { DutConfig } from '../config/schema.js';
+import type { DutConfig } from '../config-file/schema.js';
+import type { DutExec } from '../remote/dut-session.js';
 import { JobError } from '../remote/errors.js';
 import { type LocalExec, localExec } from '../remote/local-exec.js';
 import type { SshConnection } from '../remote/ssh-connection.js';
@@ -29,10 +30,10 @@ export interface RoundOptions {
 }
 
 export function planRound(dut: DutConfig, repetitions: Repetitions, only?: ReadonlySet<string>): Job[] {
-  return benchmarks.flatMap((b) => {
-    const params = (dut.benchmarks as Record<string, unknown>)[b.name];
-    if (params === undefined || (only && !only.has(b.name))) return [];
-    return b.plan(params as never, dut, { repetitions });
+  return benchmarkNames.flatMap((name) => {
+    const params = dut.benchmarks[name];
+    if (params === undefined || (only && !only.has(name))) return [];
+    return planBenchmark(name, params, dut, { repetitions });
   });
 }
 

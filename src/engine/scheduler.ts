@@ -3,10 +3,10 @@
 // one starts, and the others run on untouched.
 import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from 'pino';
-import type { Config, DutConfig } from '../config/schema.js';
-import type { ResultsJournal } from '../store/results-journal.js';
+import type { Config, DutConfig } from '../config-file/schema.js';
 import { DutLoop } from './dut-loop.js';
 import type { ResultsStore } from './results.js';
+import type { RoundJournal } from './round-journal.js';
 import { TrafficLinks } from './traffic-links.js';
 
 export interface ReloadSummary {
@@ -23,7 +23,7 @@ export class Scheduler {
     private config: Config,
     private readonly store: ResultsStore,
     private readonly log: Logger,
-    private readonly journal?: ResultsJournal,
+    private readonly journal?: RoundJournal,
   ) {}
 
   start(): void {

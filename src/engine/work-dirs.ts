@@ -2,7 +2,8 @@
 // output to) the current directory: hpcc and HPL. A round makes them, with their files, before its
 // first job and removes them after its last, so that a job runs nothing on the DUT but the shell
 // and the tool: no mktemp or rm around each run.
-import type { DutExec, WorkDir } from '../benchmarks/types.js';
+import type { WorkDir } from '../benchmarks/job.js';
+import type { DutExec } from '../remote/dut-session.js';
 import { JobError } from '../remote/errors.js';
 import { commandIn, onDut } from '../remote/exec-context.js';
 import { shellQuote } from '../remote/shell-quote.js';

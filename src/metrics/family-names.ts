@@ -1,12 +1,16 @@
-// Names derived from a result family's: its standard deviation companion. Prometheus' naming
+// Names derived from a result family's: its standard deviation companion and the recording rule
+// of its container-vs-native change. Prometheus' naming
 // practice puts the unit last (https://prometheus.io/docs/practices/naming/), so the statistic
 // goes before it: edgebench_netperf_rtt_stddev_seconds, not edgebench_netperf_rtt_seconds_stddev.
 
 /** The base units result families end in (docs/metrics.md), longest first. */
-const UNITS = ['_bytes_per_second', '_seconds', '_flops'] as const;
+const UNITS = ['_bytes_per_second', '_seconds', '_bytes', '_flops'] as const;
 
 /** `…_stddev_<unit>`; a family without a unit (a perf count) gets `_stddev` at the end. */
 export function stddevFamily(family: string): string {
   const unit = UNITS.find((u) => family.endsWith(u)) ?? '';
   return `${family.slice(0, family.length - unit.length)}_stddev${unit}`;
 }
+
+/** The recording rule of (LXC − native) / native for a family with native and LXC twins. */
+export const ratioRecord = (family: string): string => `dut:${family}:lxc_vs_native_ratio`;

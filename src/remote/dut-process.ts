@@ -8,7 +8,7 @@
 // but the shell and the tool, and no marker scan. A channel that closes early (connection lost)
 // ends stdin, and the shell kills the tool then too. Timeouts and cancels, and a shell that does
 // not end, still go through the kill by marker.
-import type { JobContext } from '../benchmarks/types.js';
+import type { DutSession } from './dut-session.js';
 import { JobError } from './errors.js';
 import { checkedCommandIn, type ExecContext, onDut } from './exec-context.js';
 import { shellCommand } from './shell-quote.js';
@@ -91,7 +91,7 @@ export function toolOutput(res: ExecResult): string {
  * after interrupt() or kill().
  */
 export function startDutProcess(
-  ctx: JobContext,
+  ctx: DutSession,
   where: ExecContext,
   argv: readonly string[],
   timeoutMs: number,
@@ -206,7 +206,7 @@ export function startDutProcess(
  * that never listens too.
  */
 export async function startDutServer(
-  ctx: JobContext,
+  ctx: DutSession,
   where: ExecContext,
   argv: readonly string[],
   port: number,

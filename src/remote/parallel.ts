@@ -4,7 +4,7 @@
 // one write of a few hundred bytes at most, which a pipe never splits, so instances ending
 // together do not mix their lines. Only shells and the tools run on the DUT.
 // A single instance runs unframed, in an exec of its own.
-import type { JobContext } from '../benchmarks/types.js';
+import type { DutSession } from './dut-session.js';
 import { JobError } from './errors.js';
 import { checkedCommandIn, type ExecContext, onDut } from './exec-context.js';
 import { toolFailure } from './tool-failure.js';
@@ -63,7 +63,7 @@ export function splitParallelOutput(text: string): InstanceOutput[] {
  * where it ran; a missing tool or a non-zero exit of any instance fails the whole repetition.
  */
 export async function runParallel(
-  ctx: JobContext,
+  ctx: DutSession,
   where: readonly ExecContext[],
   /** The same for every instance, or each instance's own. */
   argv: readonly string[] | ((instance: number) => readonly string[]),

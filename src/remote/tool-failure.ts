@@ -2,7 +2,7 @@
 // "not found", lxc-attach says "Failed to exec"; a container that is not running is said so (see
 // commandIn). Shared by every benchmark so the reason label and the message (DUT, context, tool)
 // read the same everywhere.
-import type { JobContext } from '../benchmarks/types.js';
+import type { DutSession } from './dut-session.js';
 import { JobError, ToolReportedError } from './errors.js';
 import { NOT_RUNNING } from './exec-context.js';
 
@@ -50,7 +50,7 @@ export function parsed<T>(tool: string, where: string, output: string, parse: (t
 }
 
 /** Runs a client on the test machine and parses its output (stdout and stderr together). */
-export async function clientResult<T>(ctx: JobContext, argv: readonly string[], timeoutMs: number, parse: (text: string) => T): Promise<T> {
+export async function clientResult<T>(ctx: DutSession, argv: readonly string[], timeoutMs: number, parse: (text: string) => T): Promise<T> {
   const res = await ctx.local(argv, { timeoutMs, signal: ctx.signal });
   const output = `${res.stdout}${res.stderr}`;
   const where = `the test machine (client of DUT ${ctx.dut})`;

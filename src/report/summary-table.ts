@@ -1,12 +1,14 @@
 // The table `edgebench run` prints: native against the container and the % change, like the
 // paper's tables. One row per series a container run measured (or native alone when no container
-// run matches it); a failed job shows as "failed".
+// run matches it); a family without a `mode` label (what a container itself costs) has its values
+// in the lxc column; a failed job shows as "failed".
 import type { JobOutcome } from '../engine/job-runner.js';
 
 const UNITS: [suffix: string, unit: string][] = [
   ['_seconds', 's'],
   ['_bytes_per_second', 'B/s'],
   ['_flops', 'FLOP/s'],
+  ['_bytes', 'B'],
 ];
 
 function formatValue(family: string, v: number | undefined): string {
@@ -38,7 +40,7 @@ export function summaryTable(outcomes: readonly JobOutcome[]): string {
   // what a native cell and a container cell must share to sit in one row
   const key = (c: Cell) => `${c.dut}\0${c.benchmark}\0${c.family}\0${describe(c.labels, (k) => k !== 'mode' && k !== 'netdev')}`;
   const natives = new Map(cells.filter((c) => c.labels.mode === 'native').map((c) => [key(c), c]));
-  const containers = cells.filter((c) => c.labels.mode === 'lxc');
+  const containers = cells.filter((c) => (c.labels.mode ?? 'lxc') === 'lxc');
   const matched = new Set(containers.map(key));
   const rows = [
     ...containers.map((lxc) => ({ any: lxc, native: natives.get(key(lxc)), lxc })),

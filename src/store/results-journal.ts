@@ -3,9 +3,10 @@
 // the rounds and /metrics go on.
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { DutConfig } from '../config/schema.js';
+import type { DutConfig } from '../config-file/schema.js';
 import type { JobOutcome } from '../engine/job-runner.js';
 import type { DutResults, ResultsStore } from '../engine/results.js';
+import type { RoundJournal } from '../engine/round-journal.js';
 import type { Journal } from './journal.js';
 import { restoreSnapshot, snapshotOf } from './snapshot.js';
 
@@ -21,7 +22,7 @@ export function configHash(dut: DutConfig): string {
   return hash;
 }
 
-export class ResultsJournal {
+export class ResultsJournal implements RoundJournal {
   /** Failed writes since start: edgebench_journal_write_errors_total. */
   writeErrors = 0;
 

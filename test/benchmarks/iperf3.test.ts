@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { iperf3, parseIperf3 } from '../../src/benchmarks/iperf3.js';
-import type { DutConfig } from '../../src/config/schema.js';
+import type { DutConfig } from '../../src/config-file/schema.js';
 import { type LocalExec, localExec } from '../../src/remote/local-exec.js';
 import type { ExecResult } from '../../src/remote/ssh-connection.js';
 import { dutConfigIssues, type FakeDut, fakeContext, fakeDut, jobOn, parseDut, planOn } from '../helpers/job-context.js';
@@ -144,7 +144,7 @@ describe('iperf3 jobs', () => {
   it('runs k servers on base_port.. and k clients, the aggregate being the sum of the receiver-side throughputs', async () => {
     const dut = fakeDut();
     const ctx = fakeContext(dut.exec, pair);
-    const rep = await job('{ duration: 2s }', { mode: 'native', netdev: 'host', direction: 'receive', instances: '2' }).runOnce(ctx);
+    const rep = await job('{ duration: 2s }', { mode: 'native', netdev: 'host', direction: 'receive', instances: '2' }).measure(ctx);
     expect(rep).toEqual({ values: [6651225400.376532 / 8 + 8152009273.3466625 / 8] });
     // one channel per server: it starts the server, looks for its LISTEN socket and stops it
     expect(ctx.dutCommands).toEqual([
@@ -162,7 +162,7 @@ describe('iperf3 jobs', () => {
     const dut = fakeDut();
     const ctx = fakeContext(dut.exec, async () => ok('iperf3-3.12-tcp-reverse.json'));
     const bench = '{ duration: 2s, base_port: 6201, path: /usr/bin/iperf3, client_path: /opt/iperf3 }';
-    const rep = await job(bench, { mode: 'lxc', netdev: 'veth', direction: 'transmit', instances: '1' }).runOnce(ctx);
+    const rep = await job(bench, { mode: 'lxc', netdev: 'veth', direction: 'transmit', instances: '1' }).measure(ctx);
     expect(rep.values).toEqual([11256131821.137587 / 8]);
     expect(ctx.dutCommands).toEqual([
       expect.stringMatching(
@@ -190,7 +190,7 @@ describe('iperf3 jobs', () => {
   ])('kills every server when one client fails: %s', async (_, name, reason, message) => {
     const dut = fakeDut();
     const ctx = fakeContext(dut.exec, async (argv) => ok(argv.includes('5202') ? name : 'iperf3-3.12-parallel-1.json'));
-    const run = job('{}', { mode: 'lxc', netdev: 'macvlan', direction: 'receive', instances: '2' }).runOnce(ctx);
+    const run = job('{}', { mode: 'lxc', netdev: 'macvlan', direction: 'receive', instances: '2' }).measure(ctx);
     await expect(run).rejects.toMatchObject({ reason, message: expect.stringContaining(message) });
     expect(ctx.localCommands).toHaveLength(2);
     expect(killed(dut)).toEqual([true, true]);
@@ -203,7 +203,7 @@ describe('iperf3 jobs', () => {
       netdev: 'host',
       direction: 'transmit',
       instances: '4',
-    }).runOnce(fakeContext(dut.exec, localExec));
+    }).measure(fakeContext(dut.exec, localExec));
     await expect(run).rejects.toMatchObject({ reason: 'tool_missing', message: expect.stringContaining('not found on the test machine') });
     expect(killed(dut)).toEqual([true, true, true, true]);
   });
@@ -212,7 +212,7 @@ describe('iperf3 jobs', () => {
     const missing = readFileSync(new URL('../fixtures/stream/lxc-attach-tool-missing.txt', import.meta.url), 'utf8');
     const dut = fakeDut({ exits: (cmd) => (cmd.includes(' -p 5202 ') ? { stdout: '', stderr: missing, exitCode: 127 } : undefined) });
     const ctx = fakeContext(dut.exec, pair);
-    const run = job('{}', { mode: 'lxc', netdev: 'veth', direction: 'transmit', instances: '2' }).runOnce(ctx);
+    const run = job('{}', { mode: 'lxc', netdev: 'veth', direction: 'transmit', instances: '2' }).measure(ctx);
     await expect(run).rejects.toMatchObject({
       reason: 'tool_missing',
       message: expect.stringMatching(/^iperf3 not found on DUT d1 \(lxc container veth0\): /),

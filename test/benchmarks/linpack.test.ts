@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { hpccInput, linpack, parseLinpack } from '../../src/benchmarks/linpack.js';
-import type { DutConfig } from '../../src/config/schema.js';
+import type { DutConfig } from '../../src/config-file/schema.js';
 import { thirdParty } from '../helpers/fixtures.js';
 import { dutConfigIssues, FIVE_REPETITIONS, fakeContext, jobOn, parallelDut, parseDut, planOn } from '../helpers/job-context.js';
 
@@ -239,7 +239,7 @@ describe('linpack jobs', () => {
   it('runs k hpcc instances natively, each in its own working directory, and returns FLOP/s per instance', async () => {
     const ctx = parallelDut([0, native], [0, native]);
     const j = job('{}', { mode: 'native', instances: '2' });
-    const rep = await j.runOnce(ctx);
+    const rep = await j.measure(ctx);
     expect(rep).toEqual({ values: [2656330000, 2656330000] }); // HPL_Tflops=0.00265633
     // the round makes the directories with the input file, one per instance
     expect(j.workDirs).toEqual([0, 1].map((slot) => ({ where: { kind: 'native' }, slot, files: { 'hpccinf.txt': hpccInput(1000, 64) } })));
@@ -261,7 +261,7 @@ describe('linpack jobs', () => {
 
   it('runs lxc instances one per pool container', async () => {
     const ctx = parallelDut([0, lxc], [0, lxc], [0, lxc], [0, lxc]);
-    const rep = await job('{}', { mode: 'lxc', instances: '4' }).runOnce(ctx);
+    const rep = await job('{}', { mode: 'lxc', instances: '4' }).measure(ctx);
     expect(rep.values).toEqual([2558590000, 2558590000, 2558590000, 2558590000]);
     for (const c of ['p0', 'p1', 'p2', 'p3'])
       expect(ctx.dutCommands[0]).toContain(`lxc-attach -P /srv/lxc -n ${c} -v "EDGEBENCH_JOB=$EDGEBENCH_JOB" -- sh -c '`);
@@ -271,7 +271,7 @@ describe('linpack jobs', () => {
     const ctx = oneInstance(0, native);
     const bench = '{ n: 2000, block_size: 128, mpirun: /opt/mpi/bin/mpirun, path: /opt/hpcc }';
     const j = job(bench, { mode: 'native', instances: '1' });
-    await expect(j.runOnce(ctx)).rejects.toMatchObject({
+    await expect(j.measure(ctx)).rejects.toMatchObject({
       reason: 'parse',
       message: 'hpcc on DUT d1 (native) solved N = 1000, not the configured 2000: was its input file read?',
       output: native,
@@ -286,7 +286,7 @@ describe('linpack jobs', () => {
     ['hpcc-1.5.0-n1000-residual-failed.txt', 'HPL residual check FAILED for N=1000'],
     ['hpcc-1.5.0-n1000-truncated.txt', 'hpcc output has no HPL result line'],
   ])('fails as parse on %s', async (name, message) => {
-    const run = job('{}', { mode: 'lxc', instances: '2' }).runOnce(parallelDut([0, lxc], [0, fixture(name)]));
+    const run = job('{}', { mode: 'lxc', instances: '2' }).measure(parallelDut([0, lxc], [0, fixture(name)]));
     await expect(run).rejects.toMatchObject({
       reason: 'parse',
       message: expect.stringContaining(`hpcc on DUT d1 (lxc container p1): ${message}`),
@@ -294,13 +294,13 @@ describe('linpack jobs', () => {
   });
 
   it('classifies a missing tool and a failing mpirun, naming the context', async () => {
-    const missing = job('{}', { mode: 'native', instances: '1' }).runOnce(oneInstance(127, fixture('busybox-sh-tool-missing.txt')));
+    const missing = job('{}', { mode: 'native', instances: '1' }).measure(oneInstance(127, fixture('busybox-sh-tool-missing.txt')));
     await expect(missing).rejects.toMatchObject({
       reason: 'tool_missing',
       message: 'hpcc not found on DUT d1 (native): ash: nosuchtool-hpcc: not found',
     });
     const ctx = oneInstance(1, fixture('hpcc-1.5.0-lxc-loopback-down.txt'));
-    const down = job('{}', { mode: 'lxc', instances: '1' }).runOnce(ctx);
+    const down = job('{}', { mode: 'lxc', instances: '1' }).measure(ctx);
     await expect(down).rejects.toMatchObject({
       reason: 'exit_status',
       message: expect.stringMatching(/^hpcc exited with 1 on DUT d1 \(lxc container p0\): /),
@@ -312,7 +312,7 @@ describe('linpack jobs', () => {
 
   it('runs the classic linpack program as it is, its N being its own', async () => {
     const ctx = oneInstance(0, fixture('linpackc-dp-unroll-native.txt'));
-    const rep = await job('{ tool: linpack, path: /root/linpack }', { mode: 'native', instances: '1' }).runOnce(ctx);
+    const rep = await job('{ tool: linpack, path: /root/linpack }', { mode: 'native', instances: '1' }).measure(ctx);
     expect(rep.values).toEqual([3581463000]);
     expect(ctx.dutCommands).toEqual(["{ sh -c '/root/linpack 2>&1'\n} </dev/null 2>&1"]);
     expect(scripts(ctx.dutCommands[0] ?? '')).toEqual(['/root/linpack 2>&1']);

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { netperf, parseNetperf } from '../../src/benchmarks/netperf.js';
-import type { DutConfig } from '../../src/config/schema.js';
+import type { DutConfig } from '../../src/config-file/schema.js';
 import { type LocalExec, localExec } from '../../src/remote/local-exec.js';
 import { dutConfigIssues, FIVE_REPETITIONS, fakeContext, fakeDut, jobOn, parseDut, planOn } from '../helpers/job-context.js';
 
@@ -183,7 +183,7 @@ describe('netperf jobs', () => {
   it('runs netserver natively and TCP_RR with 100-byte requests and 200-byte responses: rtt = 1 / transaction rate', async () => {
     const dut = fakeDut();
     const ctx = fakeContext(dut.exec, client);
-    const rep = await job('{ duration: 3s }', { mode: 'native', netdev: 'host', protocol: 'tcp' }).runOnce(ctx);
+    const rep = await job('{ duration: 3s }', { mode: 'native', netdev: 'host', protocol: 'tcp' }).measure(ctx);
     expect(rep).toEqual({ values: [1 / 25761.51] });
     expect(ctx.dutCommands).toEqual([expect.stringMatching(/^netserver -D -f -p 12865 <\/dev\/null &\n[\s\S]*\*:3241\)/)]); // 12865
     expect(ctx.localCommands).toEqual([
@@ -196,7 +196,7 @@ describe('netperf jobs', () => {
     const dut = fakeDut();
     const ctx = fakeContext(dut.exec, client);
     const bench = '{ duration: 3s, port: 12866, path: /usr/sbin/netserver, client_path: /opt/netperf }';
-    const rep = await job(bench, { mode: 'lxc', netdev: 'veth', protocol: 'udp' }).runOnce(ctx);
+    const rep = await job(bench, { mode: 'lxc', netdev: 'veth', protocol: 'udp' }).measure(ctx);
     expect(rep.values).toEqual([1 / 52345.487]);
     expect(ctx.dutCommands[0]).toMatch(
       /^lxc-attach -P \/srv\/lxc -n veth0 -v "EDGEBENCH_JOB=\$EDGEBENCH_JOB" -- sh -c '\/usr\/sbin\/netserver -D -f -p 12866 <\/dev\/null &\n/,
@@ -207,7 +207,7 @@ describe('netperf jobs', () => {
 
   it('takes the request and response sizes from the configuration', async () => {
     const ctx = fakeContext(fakeDut().exec, client);
-    await job('{ request_size: 64, response_size: 1024 }', { mode: 'lxc', netdev: 'macvlan', protocol: 'tcp' }).runOnce(ctx);
+    await job('{ request_size: 64, response_size: 1024 }', { mode: 'lxc', netdev: 'macvlan', protocol: 'tcp' }).measure(ctx);
     expect(ctx.localCommands[0]).toEqual(expect.arrayContaining(['-H', '198.18.3.11', '-l', '10', '-r', '64,1024']));
   });
 
@@ -218,14 +218,14 @@ describe('netperf jobs', () => {
   ])('kills netserver when the client fails: %s', async (_, name, exitCode, reason, message) => {
     const dut = fakeDut();
     const local: LocalExec = async () => ({ stdout: fixture(name), stderr: '', exitCode });
-    const run = job('{}', { mode: 'native', netdev: 'host', protocol: 'tcp' }).runOnce(fakeContext(dut.exec, local));
+    const run = job('{}', { mode: 'native', netdev: 'host', protocol: 'tcp' }).measure(fakeContext(dut.exec, local));
     await expect(run).rejects.toMatchObject({ reason, message: expect.stringContaining(message) });
     expect(dut.processes.map((p) => p.killed)).toEqual([true]);
   });
 
   it('kills netserver when the TM has no netperf (tool_missing)', async () => {
     const dut = fakeDut();
-    const run = job('{ client_path: /nonexistent/edgebench/netperf }', { mode: 'lxc', netdev: 'veth', protocol: 'udp' }).runOnce(
+    const run = job('{ client_path: /nonexistent/edgebench/netperf }', { mode: 'lxc', netdev: 'veth', protocol: 'udp' }).measure(
       fakeContext(dut.exec, localExec),
     );
     await expect(run).rejects.toMatchObject({
@@ -239,7 +239,7 @@ describe('netperf jobs', () => {
     const missing = readFileSync(new URL('../fixtures/stream/lxc-attach-tool-missing.txt', import.meta.url), 'utf8');
     const dut = fakeDut({ exits: () => ({ stdout: '', stderr: missing, exitCode: 127 }) });
     const ctx = fakeContext(dut.exec, client);
-    const run = job('{}', { mode: 'lxc', netdev: 'macvlan', protocol: 'udp' }).runOnce(ctx);
+    const run = job('{}', { mode: 'lxc', netdev: 'macvlan', protocol: 'udp' }).measure(ctx);
     await expect(run).rejects.toMatchObject({
       reason: 'tool_missing',
       message: expect.stringMatching(/^netserver not found on DUT d1 \(lxc container macvlan0\): /),

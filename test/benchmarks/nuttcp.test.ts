@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { nuttcp, parseNuttcp } from '../../src/benchmarks/nuttcp.js';
-import type { DutConfig } from '../../src/config/schema.js';
+import type { DutConfig } from '../../src/config-file/schema.js';
 import { type LocalExec, localExec } from '../../src/remote/local-exec.js';
 import type { ExecResult } from '../../src/remote/ssh-connection.js';
 import { thirdParty } from '../helpers/fixtures.js';
@@ -247,7 +247,7 @@ describe('nuttcp jobs', () => {
   it('runs the server natively for host and the client with -r when the DUT transmits', async () => {
     const dut = fakeDut();
     const ctx = fakeContext(dut.exec, client);
-    const rep = await job('{ duration: 3s }', { mode: 'native', netdev: 'host', direction: 'transmit' }).runOnce(ctx);
+    const rep = await job('{ duration: 3s }', { mode: 'native', netdev: 'host', direction: 'transmit' }).measure(ctx);
     expect(rep).toEqual({ values: [1376895925], extra: undefined }); // rate_Mbps=11015.1674
     expect(ctx.dutCommands).toEqual([expect.stringMatching(/^nuttcp -S --nofork -P5000 <\/dev\/null &\n[\s\S]*\*:1388\)/)]); // 5000
     expect(ctx.localCommands).toEqual([['nuttcp', '-r', '-T3', '-P5000', '-p5001', '-fparse', '198.18.3.2']]);
@@ -258,7 +258,7 @@ describe('nuttcp jobs', () => {
     const dut = fakeDut();
     const ctx = fakeContext(dut.exec, client);
     const bench = '{ duration: 3s, control_port: 6000, data_port: 6001, path: /usr/bin/nuttcp, client_path: /opt/nuttcp }';
-    const rep = await job(bench, { mode: 'lxc', netdev: 'veth', direction: 'receive' }).runOnce(ctx);
+    const rep = await job(bench, { mode: 'lxc', netdev: 'veth', direction: 'receive' }).measure(ctx);
     expect(rep.values).toEqual([1441095050]); // rate_Mbps=11528.7604
     expect(ctx.dutCommands).toEqual([
       expect.stringMatching(
@@ -288,14 +288,14 @@ describe('nuttcp jobs', () => {
   ])('kills the server when the client fails: %s', async (_, name, exitCode, reason, message) => {
     const dut = fakeDut();
     const local: LocalExec = async () => ({ stdout: '', stderr: fixture(name), exitCode });
-    const run = job('{}', { mode: 'lxc', netdev: 'macvlan', direction: 'transmit' }).runOnce(fakeContext(dut.exec, local));
+    const run = job('{}', { mode: 'lxc', netdev: 'macvlan', direction: 'transmit' }).measure(fakeContext(dut.exec, local));
     await expect(run).rejects.toMatchObject({ reason, message: expect.stringContaining(message) });
     expect(dut.processes.map((p) => p.killed)).toEqual([true]);
   });
 
   it('kills the server when the TM has no nuttcp client (tool_missing)', async () => {
     const dut = fakeDut();
-    const run = job('{ client_path: /nonexistent/edgebench/nuttcp }', { mode: 'native', netdev: 'host', direction: 'receive' }).runOnce(
+    const run = job('{ client_path: /nonexistent/edgebench/nuttcp }', { mode: 'native', netdev: 'host', direction: 'receive' }).measure(
       fakeContext(dut.exec, localExec),
     );
     await expect(run).rejects.toMatchObject({ reason: 'tool_missing', message: expect.stringContaining('not found on the test machine') });
@@ -306,7 +306,7 @@ describe('nuttcp jobs', () => {
     const missing = other('stream', 'lxc-attach-tool-missing.txt');
     const dut = fakeDut({ exits: () => ({ stdout: '', stderr: missing, exitCode: 127 }) });
     const ctx = fakeContext(dut.exec, client);
-    const run = job('{}', { mode: 'lxc', netdev: 'veth', direction: 'transmit' }).runOnce(ctx);
+    const run = job('{}', { mode: 'lxc', netdev: 'veth', direction: 'transmit' }).measure(ctx);
     await expect(run).rejects.toMatchObject({
       reason: 'tool_missing',
       message: expect.stringMatching(/^nuttcp not found on DUT d1 \(lxc container veth0\): lxc-attach: .*Failed to exec/),
@@ -324,7 +324,7 @@ describe('nuttcp jobs', () => {
     it('counts natively, even for veth, stopping perf with SIGINT after the transfer', async () => {
       const dut = fakeDut({ interrupted: () => perfFixture('perf-6.1-stat-csv-hw-not-supported.txt') });
       const ctx = fakeContext(dut.exec, client);
-      const rep = await job('{ perf: true, duration: 3s }', veth).runOnce(ctx);
+      const rep = await job('{ perf: true, duration: 3s }', veth).measure(ctx);
       // perf natively, without a port to wait for; the server in the container; nothing else
       expect(ctx.dutCommands).toEqual([
         expect.stringMatching(
@@ -342,7 +342,7 @@ describe('nuttcp jobs', () => {
     it('records <not supported> events as unsupported and returns no series for them', async () => {
       const dut = fakeDut({ interrupted: () => perfFixture('perf-6.1-stat-csv-hw-not-supported.txt') });
       const ctx = fakeContext(dut.exec, client);
-      const rep = await job('{ perf: true }', { mode: 'native', netdev: 'host', direction: 'receive' }).runOnce(ctx);
+      const rep = await job('{ perf: true }', { mode: 'native', netdev: 'host', direction: 'receive' }).measure(ctx);
       expect(ctx.perf).toEqual(
         new Map([
           ['branch-misses', false],
@@ -357,7 +357,7 @@ describe('nuttcp jobs', () => {
     it('fails as parse when perf printed no line for one of the two events, killing perf and the server', async () => {
       const dut = fakeDut({ interrupted: () => perfFixture('perf-6.1-stat-csv-sigint.txt') });
       const ctx = fakeContext(dut.exec, client);
-      const run = job('{ perf: true }', veth).runOnce(ctx);
+      const run = job('{ perf: true }', veth).measure(ctx);
       await expect(run).rejects.toMatchObject({
         reason: 'parse',
         message: 'perf on DUT d1 (native) printed no line for L1-dcache-load-misses',
@@ -373,7 +373,7 @@ describe('nuttcp jobs', () => {
       const missing: ExecResult = { stdout: '', stderr: other('perf', 'busybox-sh-perf-missing.txt'), exitCode: 127 };
       const dut = fakeDut({ exits: (cmd) => (cmd.startsWith('perf ') ? missing : undefined) });
       const ctx = fakeContext(dut.exec, client);
-      const run = job('{ perf: true }', veth).runOnce(ctx);
+      const run = job('{ perf: true }', veth).measure(ctx);
       await expect(run).rejects.toMatchObject({
         reason: 'tool_missing',
         message: 'perf not found on DUT d1 (native): ash: perf: not found',
@@ -384,7 +384,7 @@ describe('nuttcp jobs', () => {
     it('kills perf and the server when the client fails', async () => {
       const dut = fakeDut({ interrupted: () => perfFixture('perf-6.1-stat-csv-hw-not-supported.txt') });
       const local: LocalExec = async () => ({ stdout: '', stderr: fixture('nuttcp-6.1.2-refused-parse.txt'), exitCode: 1 });
-      const run = job('{ perf: true }', veth).runOnce(fakeContext(dut.exec, local));
+      const run = job('{ perf: true }', veth).measure(fakeContext(dut.exec, local));
       await expect(run).rejects.toMatchObject({ reason: 'exit_status' });
       expect(dut.processes.map((p) => [p.interrupted, p.killed])).toEqual([
         [false, true],

@@ -120,7 +120,7 @@ it('the real lmbench measures at the size picked for a 260 MB cache VM', async (
     mode: 'native',
     suite: 'stream',
     kernel: 'copy',
-  }).runOnce(ctx);
+  }).measure(ctx);
   expect(ctx.dutCommands[1]).toContain(` -M ${3 * LMBENCH_MAX_ARRAY_MIB}M\n`);
   expect(rep.values[0]).toBeGreaterThan(0);
   expect(rep.notes).toEqual([expect.stringContaining('lmbench holds -M (3 arrays) in a C int')]);

@@ -11,7 +11,7 @@ import {
   STREAM_KERNELS,
   stream,
 } from '../../src/benchmarks/stream.js';
-import type { DutConfig } from '../../src/config/schema.js';
+import type { DutConfig } from '../../src/config-file/schema.js';
 import type { ExecResult } from '../../src/remote/ssh-connection.js';
 import { dutConfigIssues, FIVE_REPETITIONS, fakeContext, jobOn, parseDut, planOn } from '../helpers/job-context.js';
 
@@ -193,7 +193,7 @@ describe('stream jobs', () => {
 
   it('runs stream natively with -M = 3 x array_mib, and returns all four kernels: its own in values, the others in extra', async () => {
     const ctx = dut(fixture('lmbench-3.0-a9-stream-native.txt'));
-    const rep = await job(`{ array_mib: 100, path: ${S} }`, { mode: 'native', suite: 'stream', kernel: 'copy' }).runOnce(ctx);
+    const rep = await job(`{ array_mib: 100, path: ${S} }`, { mode: 'native', suite: 'stream', kernel: 'copy' }).measure(ctx);
     expect(rep).toEqual({
       values: [19670.11 * GB],
       extra: [
@@ -209,7 +209,7 @@ describe('stream jobs', () => {
   it('sizes auto arrays at 4 x the largest cache, read once per job, and passes -v 2 for stream2 in the pool container', async () => {
     const ctx = dut(fixture('lmbench-3.0-a9-stream2-lxc.txt'));
     const j = job('{}', { mode: 'lxc', suite: 'stream2', kernel: 'fill' });
-    const rep = await j.runOnce(ctx);
+    const rep = await j.measure(ctx);
     expect(rep).toEqual({
       values: [14246.74 * GB],
       extra: [
@@ -224,26 +224,26 @@ describe('stream jobs', () => {
       `{ lxc-attach -P /srv/lxc -n p0 -v "EDGEBENCH_JOB=$EDGEBENCH_JOB" -- ${env} stream -v 2 -M 384M\n`,
     );
     expect(ctx.dutCommands[1]).not.toContain(' -n p1 ');
-    await j.runOnce(ctx);
+    await j.measure(ctx);
     expect(ctx.dutCommands.filter((c) => c === CACHES)).toHaveLength(1);
   });
 
   it('takes cache_multiple for auto sizing', async () => {
     const ctx = dut(fixture('lmbench-3.0-a9-stream-native.txt'));
-    await job('{ cache_multiple: 2 }', { mode: 'native', suite: 'stream', kernel: 'copy' }).runOnce(ctx);
+    await job('{ cache_multiple: 2 }', { mode: 'native', suite: 'stream', kernel: 'copy' }).measure(ctx);
     expect(ctx.dutCommands[1]).toBe(`{ ${env} stream -M 192M\n} </dev/null 2>&1`);
   });
 
   it("sizes auto arrays from /proc/cpuinfo's cache size when sysfs has none", async () => {
     const ctx = dut(fixture('lmbench-3.0-a9-stream-native.txt'), 0, CACHES_CPUINFO);
-    await job('{}', { mode: 'native', suite: 'stream', kernel: 'copy' }).runOnce(ctx);
+    await job('{}', { mode: 'native', suite: 'stream', kernel: 'copy' }).measure(ctx);
     // 1024 KB: 4 x 1 MiB per array, three arrays
     expect(ctx.dutCommands).toEqual([CACHES, `{ ${env} stream -M 12M\n} </dev/null 2>&1`]);
   });
 
   it('fails as parse, asking for array_mib, when the DUT shows no cache sizes', async () => {
     const ctx = dut(fixture('lmbench-3.0-a9-stream-native.txt'), 0, CACHES_MISSING);
-    await expect(job('{}', { mode: 'native', suite: 'stream', kernel: 'copy' }).runOnce(ctx)).rejects.toMatchObject({
+    await expect(job('{}', { mode: 'native', suite: 'stream', kernel: 'copy' }).measure(ctx)).rejects.toMatchObject({
       reason: 'parse',
       message: expect.stringMatching(
         /^stream on DUT d1 \(native\): cannot size the arrays from the CPU caches \(no cache sizes: .* nor a "cache size" line in \/proc\/cpuinfo\): set array_mib$/,
@@ -254,7 +254,7 @@ describe('stream jobs', () => {
 
   it('fails as parse when the output is of the other suite, truncated or of a zero-length array', async () => {
     const run = (name: string) =>
-      job('{ array_mib: 32 }', { mode: 'native', suite: 'stream2', kernel: 'fill' }).runOnce(dut(fixture(name)));
+      job('{ array_mib: 32 }', { mode: 'native', suite: 'stream2', kernel: 'fill' }).measure(dut(fixture(name)));
     await expect(run('lmbench-3.0-a9-stream-native.txt')).rejects.toMatchObject({
       reason: 'parse',
       message: 'stream on DUT d1 (native) printed stream, not stream2',
@@ -270,21 +270,21 @@ describe('stream jobs', () => {
   });
 
   it('classifies a missing tool and a rejected option, naming the context', async () => {
-    const missing = job('{ array_mib: 32 }', { mode: 'lxc', suite: 'stream', kernel: 'copy' }).runOnce(
+    const missing = job('{ array_mib: 32 }', { mode: 'lxc', suite: 'stream', kernel: 'copy' }).measure(
       dut(fixture('lxc-attach-tool-missing.txt'), 127),
     );
     await expect(missing).rejects.toMatchObject({
       reason: 'tool_missing',
       message: expect.stringMatching(/^stream not found on DUT d1 \(lxc container p0\): lxc-attach: /),
     });
-    const missingNative = job('{ array_mib: 32 }', { mode: 'native', suite: 'stream', kernel: 'copy' }).runOnce(
+    const missingNative = job('{ array_mib: 32 }', { mode: 'native', suite: 'stream', kernel: 'copy' }).measure(
       dut(fixture('busybox-sh-tool-missing.txt'), 127),
     );
     await expect(missingNative).rejects.toMatchObject({
       reason: 'tool_missing',
       message: 'stream not found on DUT d1 (native): ash: nosuchtool: not found',
     });
-    const bad = job('{ array_mib: 32 }', { mode: 'native', suite: 'stream', kernel: 'copy' }).runOnce(
+    const bad = job('{ array_mib: 32 }', { mode: 'native', suite: 'stream', kernel: 'copy' }).measure(
       dut(fixture('lmbench-3.0-a9-stream-bad-option.txt'), 255),
     );
     await expect(bad).rejects.toMatchObject({

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseSysbench, sysbench } from '../../src/benchmarks/sysbench.js';
-import { parseConfig } from '../../src/config/load.js';
+import { parseConfig } from '../../src/config-file/load.js';
 import { JobError } from '../../src/remote/errors.js';
 import { thirdParty } from '../helpers/fixtures.js';
 import { fakeContext, parallelDut } from '../helpers/job-context.js';
@@ -96,7 +96,7 @@ duts:
     const job = jobs[3];
     const out = fixture('sysbench-1.0.20-cpu-lxc.txt');
     const ctx = parallelDut([0, out], [0, out]);
-    const rep = await job?.runOnce(ctx);
+    const rep = await job?.measure(ctx);
     expect(rep).toEqual({ values: [0.4761, 0.4761] });
     expect(ctx.dutCommands).toHaveLength(1);
     expect(ctx.dutCommands[0]).toContain('lxc-attach -P /srv/lxc -n p0');
@@ -106,14 +106,14 @@ duts:
 
   it('runs one native instance in an exec of its own, unframed', async () => {
     const ctx = oneInstance(0, fixture('sysbench-1.0.20-cpu-native.txt'));
-    const rep = await jobs[0]?.runOnce(ctx);
+    const rep = await jobs[0]?.measure(ctx);
     expect(rep).toEqual({ values: [0.4616] });
     expect(ctx.dutCommands).toEqual(['{ sysbench cpu --cpu-max-prime=10000 --events=100 --time=0 --threads=1 run\n} </dev/null 2>&1']);
   });
 
   it('classifies a missing tool, naming the context', async () => {
     const ctx = oneInstance(127, fixture('lxc-attach-tool-missing.txt'));
-    const run = jobs[2]?.runOnce(ctx);
+    const run = jobs[2]?.measure(ctx);
     await expect(run).rejects.toMatchObject({
       reason: 'tool_missing',
       message: expect.stringMatching(/^sysbench not found on DUT d1 \(lxc container p0\): lxc-attach: /),
@@ -121,7 +121,7 @@ duts:
     expect(ctx.dutCommands).toHaveLength(1);
     expect(ctx.dutCommands[0]).toContain('{ lxc-attach -P /srv/lxc -n p0 -v "EDGEBENCH_JOB=$EDGEBENCH_JOB" -- sysbench cpu ');
     expect(ctx.dutCommands[0]).not.toContain(' -n p1 ');
-    const native = jobs[0]?.runOnce(oneInstance(127, fixture('busybox-sh-tool-missing.txt')));
+    const native = jobs[0]?.measure(oneInstance(127, fixture('busybox-sh-tool-missing.txt')));
     await expect(native).rejects.toMatchObject({
       reason: 'tool_missing',
       message: 'sysbench not found on DUT d1 (native): ash: nosuchtool-sysbench: not found',
@@ -129,18 +129,18 @@ duts:
   });
 
   it('classifies a non-zero exit and unparsable output', async () => {
-    const bad = jobs[0]?.runOnce(oneInstance(1, fixture('sysbench-1.0.20-cpu-bad-option.txt')));
+    const bad = jobs[0]?.measure(oneInstance(1, fixture('sysbench-1.0.20-cpu-bad-option.txt')));
     await expect(bad).rejects.toMatchObject({
       reason: 'exit_status',
       message: "sysbench exited with 1 on DUT d1 (native): Invalid value for the 'cpu_max_prime' option: 'foo'",
     });
-    const truncated = jobs[0]?.runOnce(oneInstance(0, fixture('sysbench-1.0.20-cpu-truncated.txt')));
+    const truncated = jobs[0]?.measure(oneInstance(0, fixture('sysbench-1.0.20-cpu-truncated.txt')));
     await expect(truncated).rejects.toBeInstanceOf(JobError);
     await expect(truncated).rejects.toMatchObject({ reason: 'parse', output: fixture('sysbench-1.0.20-cpu-truncated.txt') });
   });
 
   it('fails when an instance output is missing', async () => {
-    const run = jobs[1]?.runOnce(parallelDut([0, fixture('sysbench-1.0.20-cpu-native.txt')]));
+    const run = jobs[1]?.measure(parallelDut([0, fixture('sysbench-1.0.20-cpu-native.txt')]));
     await expect(run).rejects.toMatchObject({
       reason: 'exit_status',
       message: expect.stringContaining('expected 2 instance outputs from DUT d1, got 1'),

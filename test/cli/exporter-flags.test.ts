@@ -6,9 +6,10 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { parseExposition, seriesValue } from '../../harness/exposition.js';
+import { freePort } from '../../harness/ports.js';
+import { cli, repoRoot } from '../../harness/repo.js';
 import { versionText } from '../../src/version.js';
-import { parseExposition, seriesValue } from '../helpers/exposition.js';
-import { cli, freePort, repoRoot } from '../helpers/lab.js';
 import { parseLogfmt } from './logfmt.js';
 
 const work = mkdtempSync(join(tmpdir(), 'edgebench-flags-'));

@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { cli } from '../helpers/lab.js';
+import { cli } from '../../harness/repo.js';
 
 const fixture = (path: string) => fileURLToPath(new URL(`../fixtures/${path}`, import.meta.url));
 const parse = (args: string[], input?: string) =>
@@ -62,7 +62,7 @@ describe('edgebench parse', () => {
   it('names the known tools when the tool is unknown', () => {
     const r = parse(['ping', fixture('iperf3/iperf3-3.12-busy.json')]);
     expect(r.status).toBe(1);
-    expect(r.stderr.trim()).toBe('unknown tool "ping": one of sysbench, linpack, hpcc, nuttcp, netperf, iperf3, stream, perf');
+    expect(r.stderr.trim()).toBe('unknown tool "ping": one of sysbench, linpack, hpcc, stream, nuttcp, perf, netperf, iperf3');
   });
 
   it('says which file it cannot read', () => {

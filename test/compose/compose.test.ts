@@ -16,7 +16,9 @@ import { fileURLToPath } from 'node:url';
 import bcrypt from 'bcryptjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { cli, freePort, waitFor } from '../helpers/lab.js';
+import { freePort } from '../../harness/ports.js';
+import { cli } from '../../harness/repo.js';
+import { waitFor } from '../helpers/lab.js';
 import { ServeProcess } from '../helpers/serve-process.js';
 import { tool } from '../http/pki.js';
 

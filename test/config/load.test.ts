@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { ConfigError, type ConfigIssue, loadConfig, parseConfig } from '../../src/config/load.js';
-import type { Config } from '../../src/config/schema.js';
+import { ConfigError, type ConfigIssue, loadConfig, parseConfig } from '../../src/config-file/load.js';
+import type { Config } from '../../src/config-file/schema.js';
 
 // A syntactically valid OpenSSH SHA256 fingerprint (43 base64 characters, no padding).
 const FP = 'SHA256:E+nYo9r5ZtG0yWvS8fQ2mXbL7cK1dH3jP4aR6uT0DoK';

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseDuration } from '../../src/config/duration.js';
-import { ConfigError, type ConfigIssue, loadConfig, parseConfig } from '../../src/config/load.js';
+import { ConfigError, type ConfigIssue, loadConfig, parseConfig } from '../../src/config-file/load.js';
 
 const FP = 'SHA256:E+nYo9r5ZtG0yWvS8fQ2mXbL7cK1dH3jP4aR6uT0DoK';
 const HOST_KEY_FORMS =

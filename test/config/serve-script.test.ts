@@ -7,7 +7,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repoRoot } from '../helpers/lab.js';
+import { repoRoot } from '../../harness/repo.js';
 
 const FP = 'SHA256:E+nYo9r5ZtG0yWvS8fQ2mXbL7cK1dH3jP4aR6uT0DoK';
 const LAB_LINE = "building the one-host lab 'main'";

@@ -8,7 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { cli, freePort, labDown, labName, labRoot, labUp, repoRoot, requireRoot, waitFor } from '../helpers/lab.js';
+import { labDown, labRoot, labUp, requireRoot } from '../../harness/lab.js';
+import { freePort } from '../../harness/ports.js';
+import { cli, repoRoot } from '../../harness/repo.js';
+import { labName, waitFor } from '../helpers/lab.js';
 import { type PromSample, query, type Server, startAlertmanager, startPrometheus } from '../helpers/prometheus.js';
 
 requireRoot('the alerting end-to-end test');

@@ -8,8 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { dutSeries, NETDEVS, parseExposition, type Sample } from '../helpers/exposition.js';
-import { freePort, labDown, labName, labRoot, labUp, liveProcesses, requireRoot, waitFor } from '../helpers/lab.js';
+import { parseExposition, type Sample } from '../../harness/exposition.js';
+import { labDown, labRoot, labUp, requireRoot } from '../../harness/lab.js';
+import { freePort } from '../../harness/ports.js';
+import { dutSeries, NETDEVS } from '../helpers/exposition.js';
+import { labName, liveProcesses, waitFor } from '../helpers/lab.js';
 import { ServeProcess } from '../helpers/serve-process.js';
 
 requireRoot('the emulated-device test');

@@ -12,10 +12,13 @@ import { join } from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
+import { seriesValue } from '../../harness/exposition.js';
+import { labDown, labNamespaces, labUp, requireRoot } from '../../harness/lab.js';
+import { freePort } from '../../harness/ports.js';
+import { cli } from '../../harness/repo.js';
 import { MAX_FACT_CHARS } from '../../src/engine/dut-facts.js';
 import { DEFAULT_MAX_OUTPUT_BYTES, EXCERPT_BYTES } from '../../src/remote/output-cap.js';
-import { seriesValue } from '../helpers/exposition.js';
-import { cli, freePort, labDown, labName, labNamespaces, labUp, liveProcesses, requireRoot, waitFor } from '../helpers/lab.js';
+import { labName, liveProcesses, waitFor } from '../helpers/lab.js';
 import { dropbears, markedProcesses, ServeProcess } from '../helpers/serve-process.js';
 
 requireRoot('the hostile-output test');

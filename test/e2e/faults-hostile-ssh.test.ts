@@ -15,9 +15,11 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
+import { seriesValue } from '../../harness/exposition.js';
+import { labDown, labUp, requireRoot } from '../../harness/lab.js';
+import { freePort } from '../../harness/ports.js';
 import { JobError } from '../../src/remote/errors.js';
 import { SshConnection } from '../../src/remote/ssh-connection.js';
-import { seriesValue } from '../helpers/exposition.js';
 import {
   type HostileConnection,
   type HostileListener,
@@ -27,7 +29,7 @@ import {
   noBannerListener,
   trickleListener,
 } from '../helpers/hostile-ssh.js';
-import { freePort, labDown, labName, labUp, liveProcesses, requireRoot, waitFor } from '../helpers/lab.js';
+import { labName, liveProcesses, waitFor } from '../helpers/lab.js';
 import { alive, dutNamespace, type LogLine, ServeProcess } from '../helpers/serve-process.js';
 
 requireRoot('the hostile SSH test');

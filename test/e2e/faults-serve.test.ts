@@ -11,22 +11,13 @@ import bcrypt from 'bcryptjs';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
+import { type Sample, seriesValue } from '../../harness/exposition.js';
+import { labDown, labNamespaces, labRoot, labUp, requireRoot } from '../../harness/lab.js';
+import { freePort } from '../../harness/ports.js';
+import { cli, repoRoot } from '../../harness/repo.js';
 import { stddevFamily } from '../../src/metrics/family-names.js';
 import { Journal } from '../../src/store/journal.js';
-import { type Sample, seriesValue } from '../helpers/exposition.js';
-import {
-  cli,
-  freePort,
-  labDown,
-  labName,
-  labNamespaces,
-  labRoot,
-  labUp,
-  liveProcesses,
-  repoRoot,
-  requireRoot,
-  waitFor,
-} from '../helpers/lab.js';
+import { labName, liveProcesses, waitFor } from '../helpers/lab.js';
 import { ServeProcess } from '../helpers/serve-process.js';
 
 requireRoot('the serve fault-injection test');

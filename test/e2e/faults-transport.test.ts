@@ -11,7 +11,10 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { cli, freePort, labDown, labName, labNamespaces, labRoot, labUp, liveProcesses, requireRoot, sh, waitFor } from '../helpers/lab.js';
+import { labDown, labNamespaces, labRoot, labUp, requireRoot } from '../../harness/lab.js';
+import { freePort } from '../../harness/ports.js';
+import { cli } from '../../harness/repo.js';
+import { labName, liveProcesses, sh, waitFor } from '../helpers/lab.js';
 import { alive, dropbears, dutNamespace, killDropbear, markedProcesses, ServeProcess } from '../helpers/serve-process.js';
 
 requireRoot('the transport fault-injection test');

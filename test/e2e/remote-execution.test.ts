@@ -7,12 +7,14 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { loadConfig } from '../../src/config/load.js';
-import type { DutConfig } from '../../src/config/schema.js';
+import { labDown, labUp, requireRoot } from '../../harness/lab.js';
+import { cli } from '../../harness/repo.js';
+import { loadConfig } from '../../src/config-file/load.js';
+import type { DutConfig } from '../../src/config-file/schema.js';
+import { sshTarget } from '../../src/engine/ssh-target.js';
 import { commandIn, lxc } from '../../src/remote/exec-context.js';
 import { SshConnection } from '../../src/remote/ssh-connection.js';
-import { sshTarget } from '../../src/remote/ssh-target.js';
-import { cli, labDown, labName, labUp, liveProcesses, requireRoot, waitFor } from '../helpers/lab.js';
+import { labName, liveProcesses, waitFor } from '../helpers/lab.js';
 
 requireRoot('the remote execution test');
 const name = labName('r');

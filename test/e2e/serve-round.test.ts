@@ -8,21 +8,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
+import { parseExposition, type Sample } from '../../harness/exposition.js';
+import { labDown, labNamespaces, labRoot, labUp, requireRoot } from '../../harness/lab.js';
+import { freePort } from '../../harness/ports.js';
+import { cli, repoRoot } from '../../harness/repo.js';
 import { panelQueries } from '../grafana/panel-queries.js';
-import { dutSeries, NETDEVS, parseExposition, type Sample } from '../helpers/exposition.js';
-import {
-  cli,
-  freePort,
-  labDown,
-  labName,
-  labNamespaces,
-  labRoot,
-  labUp,
-  liveProcesses,
-  repoRoot,
-  requireRoot,
-  waitFor,
-} from '../helpers/lab.js';
+import { dutSeries, NETDEVS } from '../helpers/exposition.js';
+import { labName, liveProcesses, waitFor } from '../helpers/lab.js';
 import { query, type Server, startPrometheus } from '../helpers/prometheus.js';
 import { dropbears } from '../helpers/serve-process.js';
 

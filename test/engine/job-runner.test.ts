@@ -1,6 +1,6 @@
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import type { Job, Repetition } from '../../src/benchmarks/types.js';
+import type { Job, Repetition } from '../../src/benchmarks/job.js';
 import { runJob } from '../../src/engine/job-runner.js';
 import { DutResults } from '../../src/engine/results.js';
 import { JobError } from '../../src/remote/errors.js';
@@ -26,7 +26,7 @@ function job(
     repetitions,
     timeoutMs: 1000,
     maxOutputBytes: 1 << 20,
-    runOnce: async () => {
+    measure: async () => {
       const r = results[i++];
       if (r === undefined) throw new Error('ran too often');
       if (r instanceof Error) throw r;
@@ -115,7 +115,7 @@ describe('runJob', () => {
     const j: Job = {
       ...job([], { min: 1, max: 1, max_rsd_percent: 0, warmup: false }),
       maxOutputBytes: 1234,
-      async runOnce(c) {
+      async measure(c) {
         await c.exec('tool', { timeoutMs: 1000 });
         await c.local(['client'], { timeoutMs: 1000 });
         await c.exec('probe', { timeoutMs: 1000, maxOutputBytes: 10 });

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { parseConfig } from '../../src/config/load.js';
+import { parseConfig } from '../../src/config-file/load.js';
 import { ResultsStore } from '../../src/engine/results.js';
 import { Scheduler } from '../../src/engine/scheduler.js';
 

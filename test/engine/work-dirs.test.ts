@@ -1,8 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { DutExec, WorkDir } from '../../src/benchmarks/types.js';
+import type { WorkDir } from '../../src/benchmarks/job.js';
 import { RoundWorkDirs } from '../../src/engine/work-dirs.js';
+import type { DutExec } from '../../src/remote/dut-session.js';
 import { lxc, native } from '../../src/remote/exec-context.js';
 
 /** The DUT's exec, here: `dash -c COMMAND` (busybox sh is run by the parallel and DUT-process tests). */

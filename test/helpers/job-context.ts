@@ -1,10 +1,12 @@
 // A JobContext for unit tests of a benchmark's own logic: DUT and TM commands are answered by
 // the test, and every command is recorded.
 import { isDeepStrictEqual } from 'node:util';
-import type { Benchmark, DutExec, Job, JobContext } from '../../src/benchmarks/types.js';
-import { ConfigError, type ConfigIssue, parseConfig } from '../../src/config/load.js';
-import type { DutConfig } from '../../src/config/schema.js';
+import type { Benchmark } from '../../src/benchmarks/benchmark.js';
+import type { Job, JobContext } from '../../src/benchmarks/job.js';
+import { ConfigError, type ConfigIssue, parseConfig } from '../../src/config-file/load.js';
+import type { DutConfig } from '../../src/config-file/schema.js';
 import { LISTENING } from '../../src/remote/dut-process.js';
+import type { DutExec } from '../../src/remote/dut-session.js';
 import { JobError } from '../../src/remote/errors.js';
 import type { LocalExec } from '../../src/remote/local-exec.js';
 import type { ExecResult } from '../../src/remote/ssh-connection.js';

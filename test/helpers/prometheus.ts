@@ -4,7 +4,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { freePort, waitFor } from './lab.js';
+import { freePort } from '../../harness/ports.js';
+import { waitFor } from './lab.js';
 
 export interface Server {
   url: string;

@@ -2,8 +2,9 @@
 // its children; and what a fault-injection test does to a lab's DUT (dropbear, processes).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
-import { parseExposition, type Sample } from './exposition.js';
-import { cli, liveProcesses, type ProcessInfo, waitFor } from './lab.js';
+import { parseExposition, type Sample } from '../../harness/exposition.js';
+import { cli } from '../../harness/repo.js';
+import { liveProcesses, type ProcessInfo, waitFor } from './lab.js';
 
 export interface LogLine {
   level: number;

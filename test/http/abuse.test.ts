@@ -21,10 +21,10 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
+import { repoRoot } from '../../harness/repo.js';
 import { createApp } from '../../src/http/app.js';
 import { DEFAULT_LIMITS, type HttpLimits } from '../../src/http/http-server.js';
 import { loadWebConfig } from '../../src/http/web-config.js';
-import { repoRoot } from '../helpers/lab.js';
 import { type Running, serve, serveLimited, stop } from './client.js';
 import { makePki, type Pki } from './pki.js';
 

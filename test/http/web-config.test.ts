@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import bcrypt from 'bcryptjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadWebConfig, WebConfigError } from '../../src/http/web-config.js';
+import { ConfigError, parseConfig } from '../../src/config-file/load.js';
+import { loadWebConfig, parseWebConfig, WebConfigError } from '../../src/http/web-config.js';
 import { makePki, type Pki, tool } from './pki.js';
 
 const fixtures = fileURLToPath(new URL('../fixtures/web-config', import.meta.url));
@@ -175,5 +176,43 @@ describe('loadWebConfig', () => {
     writeFileSync(file, 'tls_server_config:\n  cert_file: server.crt\n  key_file: ./server.key\n');
     expect(process.cwd()).not.toBe(sub);
     expect(loadWebConfig(file).tls?.options.key).toEqual(readFileSync(pki.serverKey));
+  });
+});
+
+describe('parseWebConfig reads YAML as the configuration does', () => {
+  function issuesOf(parse: () => unknown): { path: string; message: string }[] {
+    try {
+      parse();
+    } catch (err) {
+      if (err instanceof WebConfigError || err instanceof ConfigError) return err.issues;
+      throw err;
+    }
+    throw new Error('accepted');
+  }
+
+  it('reports a YAML syntax error with the same issue', () => {
+    const text = 'tls_server_config: [\n';
+    const issue = {
+      path: '',
+      message: 'YAML: Flow sequence in block collection must be sufficiently indented and end with a ] at line 2, column 1',
+    };
+    expect(issuesOf(() => parseWebConfig(text, 'web.yml'))).toEqual([issue]);
+    expect(issuesOf(() => parseConfig(text, 'edgebench.yml'))).toEqual([issue]);
+    expect(() => parseWebConfig(text, 'web.yml')).toThrow(`web.yml: ${issue.message}`);
+  });
+
+  it('names a list element under a key with the same key path format', () => {
+    expect(issuesOf(() => parseWebConfig('tls_server_config:\n  cipher_suites: [TLS_AES_128_GCM_SHA256, 5]\n', 'web.yml'))).toEqual([
+      { path: 'tls_server_config.cipher_suites[1]', message: 'Invalid input: expected string, received number' },
+    ]);
+    expect(issuesOf(() => parseConfig('duts:\n  - { name: d1, host: 5 }\n', 'edgebench.yml'))).toContainEqual({
+      path: 'duts[0].host',
+      message: 'must be a string, got 5',
+    });
+  });
+
+  it('merges `<<:` keys, as the toolkit’s YAML does', () => {
+    const web = parseWebConfig('http_server_config:\n  headers: { <<: { X-Frame-Options: deny } }\n', 'web.yml');
+    expect(web.headers).toEqual({ 'X-Frame-Options': 'deny' });
   });
 });

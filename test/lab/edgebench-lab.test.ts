@@ -4,7 +4,9 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { cli, labDown, labName, labRoot, labScript, labUp, liveProcesses, requireRoot } from '../helpers/lab.js';
+import { labDown, labRoot, labScript, labUp, requireRoot } from '../../harness/lab.js';
+import { cli } from '../../harness/repo.js';
+import { labName, liveProcesses } from '../helpers/lab.js';
 
 requireRoot('the lab test');
 const a = labName('a');

@@ -5,12 +5,12 @@ import { gunzipSync } from 'node:zlib';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { parseExposition, seriesValue } from '../../harness/exposition.js';
 import { type DutResults, ResultsStore } from '../../src/engine/results.js';
 import { createApp } from '../../src/http/app.js';
 import { dutFamilies } from '../../src/metrics/dut-families.js';
 import { MetricsBody, minBackgroundAgeMs } from '../../src/metrics/metrics-body.js';
 import { createMetrics } from '../../src/metrics/registry.js';
-import { parseExposition, seriesValue } from '../helpers/exposition.js';
 import { curl, request, serve, stop } from '../http/client.js';
 
 const root = join(import.meta.dirname, '../..');

@@ -4,11 +4,11 @@ import { spawnSync } from 'node:child_process';
 import { gunzipSync } from 'node:zlib';
 import { Gauge, Registry } from 'prom-client';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { parseExposition, seriesValue } from '../../harness/exposition.js';
 import { ResultsStore } from '../../src/engine/results.js';
 import { dutFamilies } from '../../src/metrics/dut-families.js';
 import { MetricsBody, PER_SCRAPE_MAX_AGE_MS } from '../../src/metrics/metrics-body.js';
 import { createMetrics } from '../../src/metrics/registry.js';
-import { parseExposition, seriesValue } from '../helpers/exposition.js';
 
 afterEach(() => vi.restoreAllMocks());
 

@@ -6,7 +6,9 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, repoRoot, waitFor } from '../helpers/lab.js';
+import { freePort } from '../../harness/ports.js';
+import { repoRoot } from '../../harness/repo.js';
+import { waitFor } from '../helpers/lab.js';
 import { type Server, startPrometheus } from '../helpers/prometheus.js';
 
 const work = mkdtempSync(join(tmpdir(), 'edgebench-runbook-'));

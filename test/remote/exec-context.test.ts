@@ -5,8 +5,8 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, wri
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DutExec } from '../../src/benchmarks/types.js';
 import { startDutServer } from '../../src/remote/dut-process.js';
+import type { DutExec } from '../../src/remote/dut-session.js';
 import { checkedCommandIn, commandIn, lxc, NOT_RUNNING, native, notRunningCheck } from '../../src/remote/exec-context.js';
 import { runParallel } from '../../src/remote/parallel.js';
 import { markedCommand, newJobId } from '../../src/remote/remote-process.js';

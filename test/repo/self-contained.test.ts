@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { repoRoot } from '../helpers/lab.js';
+import { repoRoot } from '../../harness/repo.js';
 
 const alone = mkdtempSync(join(tmpdir(), 'edgebench-clone-'));
 const clone = join(alone, 'edgebench');

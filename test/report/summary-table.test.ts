@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Job } from '../../src/benchmarks/types.js';
+import type { Job } from '../../src/benchmarks/job.js';
 import type { JobOutcome } from '../../src/engine/job-runner.js';
 import { summaryTable } from '../../src/report/summary-table.js';
 
@@ -58,5 +58,11 @@ describe('summaryTable', () => {
       expect.stringMatching(/suite=stream kernel=copy +200 B\/s +failed$/),
       expect.stringMatching(/suite=stream kernel=add +300 B\/s$/),
     ]);
+  });
+
+  it('puts a family without native twins (what the container itself costs) in the lxc column, without a change', () => {
+    const F = 'edgebench_example_memory_bytes';
+    const table = summaryTable([outcome('example', F, { state: 'idle' }, 1500000)]).split('\n');
+    expect(table.slice(2)).toEqual([expect.stringMatching(/^d1 +example +example_memory_bytes state=idle +1500000 B$/)]);
   });
 });

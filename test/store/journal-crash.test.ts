@@ -6,8 +6,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { repoRoot } from '../../harness/repo.js';
 import { Journal } from '../../src/store/journal.js';
-import { repoRoot } from '../helpers/lab.js';
 
 const SERIES_PER_JOB = 4;
 

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import type { Job, Repetition } from '../../src/benchmarks/types.js';
+import { cli } from '../../harness/repo.js';
+import type { Job, Repetition } from '../../src/benchmarks/job.js';
 import { fail, runJob } from '../../src/engine/job-runner.js';
 import { DutResults, ResultsStore } from '../../src/engine/results.js';
 import { createMetrics } from '../../src/metrics/registry.js';
@@ -16,7 +17,6 @@ import { Journal } from '../../src/store/journal.js';
 import { ResultsJournal } from '../../src/store/results-journal.js';
 import { restoreSnapshot, snapshotOf } from '../../src/store/snapshot.js';
 import { fakeContext } from '../helpers/job-context.js';
-import { cli } from '../helpers/lab.js';
 
 const log = pino({ level: 'silent' });
 const dir = mkdtempSync(join(tmpdir(), 'edgebench-journal-'));
@@ -40,7 +40,7 @@ function job(runs: Repetition[], benchmark = 'stream'): Job {
     repetitions: { min: runs.length, max: runs.length, max_rsd_percent: 0, warmup: false },
     timeoutMs: 1000,
     maxOutputBytes: 1 << 20,
-    runOnce: async () => runs[i++] as Repetition,
+    measure: async () => runs[i++] as Repetition,
   };
 }
 

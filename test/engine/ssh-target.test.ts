@@ -4,8 +4,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { DutConfig } from '../../src/config/schema.js';
-import { sshTarget } from '../../src/remote/ssh-target.js';
+import type { DutConfig } from '../../src/config-file/schema.js';
+import { sshTarget } from '../../src/engine/ssh-target.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'edgebench-target-'));
 const key = join(dir, 'key');

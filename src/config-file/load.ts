@@ -2,12 +2,13 @@
 // all at once, so one `check-config` run shows everything to fix.
 import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { parseDocument } from 'yaml';
-import { findBenchmark } from '../benchmarks/index.js';
-import { type ConfigIssue, errorMap, keyPath, zodIssues } from './issues.js';
+import { benchmarkNames, checkBenchmark } from '../benchmarks/index.js';
+import { type ConfigIssue, keyPath } from '../config/issues.js';
+import { parseYaml } from '../config/yaml-input.js';
 import { type Config, configSchema, type DutConfig, dutSchema } from './schema.js';
 
-export { type ConfigIssue, keyPath } from './issues.js';
+// ConfigError's issues, for its callers
+export type { ConfigIssue } from '../config/issues.js';
 
 export class ConfigError extends Error {
   constructor(
@@ -92,9 +93,10 @@ function envIssues(dut: DutConfig, at: (...rest: PropertyKey[]) => string): Conf
 /** What one key cannot tell: checks across a DUT's keys, its benchmarks' own checks. */
 function dutIssues(dut: DutConfig, at: (...rest: PropertyKey[]) => string): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
-  for (const [name, params] of Object.entries(dut.benchmarks)) {
+  for (const name of benchmarkNames) {
+    const params = dut.benchmarks[name];
     if (params === undefined) continue;
-    for (const issue of findBenchmark(name)?.check?.(params as never, dut) ?? []) {
+    for (const issue of checkBenchmark(name, params, dut)) {
       issues.push({ path: at('benchmarks', name, ...issue.path), message: issue.message });
     }
   }
@@ -124,35 +126,18 @@ function semanticIssues(data: unknown, base: string): ConfigIssue[] {
   });
 }
 
-const MAX_ALIASES = 10_000;
-
 export function parseConfig(text: string, file: string): Config {
-  // merge keys, so that a lab of hundreds of DUTs can write `- <<: *first` and what differs
-  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true, merge: true });
-  if (doc.errors.length > 0) {
-    throw new ConfigError(
-      file,
-      // the first line, without the colon that introduced yaml's excerpt of the file
-      doc.errors.map((e) => ({ path: '', message: `YAML: ${(e.message.split('\n')[0] ?? '').replace(/:$/, '')}` })),
-    );
-  }
-  let data: unknown;
-  try {
-    // yaml's default of 100 aliases refuses such a lab; the limit still stops exponential expansion
-    data = doc.toJS({ maxAliasCount: MAX_ALIASES });
-  } catch (err) {
-    throw new ConfigError(file, [{ path: '', message: `YAML: ${(err as Error).message} (more than ${MAX_ALIASES} alias expansions)` }]);
-  }
+  const input = parseYaml(text, configSchema, 'config');
   const base = dirname(resolve(file));
-  const result = configSchema.safeParse(data ?? {}, { error: errorMap, reportInput: true });
-  // all at once: the schema's errors, then each DUT's files and checks
-  const issues = [...(result.success ? [] : zodIssues(configSchema, result.error)), ...semanticIssues(data, base)];
-  if (!result.success || issues.length > 0) throw new ConfigError(file, issues);
+  // all at once: the schema's errors, then each DUT's files and checks (none when the YAML failed)
+  const issues = [...(input.ok ? [] : input.issues), ...semanticIssues(input.raw, base)];
+  if (!input.ok || issues.length > 0) throw new ConfigError(file, issues);
+  const config = input.value;
   // like Prometheus' rule_files: relative to the configuration file, not to the working directory
   return {
-    ...result.data,
-    journal: { ...result.data.journal, path: resolve(base, result.data.journal.path) },
-    duts: result.data.duts.map((dut) => resolveDutFiles(dut, base)),
+    ...config,
+    journal: { ...config.journal, path: resolve(base, config.journal.path) },
+    duts: config.duts.map((dut) => resolveDutFiles(dut, base)),
   };
 }
 

@@ -1,14 +1,13 @@
-// The configuration file's schema: one YAML document, unknown keys rejected everywhere.
-import scheduleLib from 'node-schedule';
+// A DUT's configuration but its benchmarks: the part every benchmark may read (address, containers,
+// lxc path) without importing the registry that the whole schema is built from.
 import { z } from 'zod';
-import { benchmarkParamSchemas } from '../benchmarks/index.js';
-import { DAY_MS, duration, hostAddress, remotePath, repetitions, safeName, tcpPort } from './fields.js';
+import { duration, hostAddress, remotePath, safeName, tcpPort } from './fields.js';
 
 const HOST_KEY_FORMS =
   'host_key: { fingerprint: "SHA256:…" } (ssh-keyscan -t ed25519 HOST | ssh-keygen -lf -), { known_hosts: FILE }, or { insecure_skip_verify: true } for a first bring-up';
 
 /** Where a file path is read: relative to the configuration file, as Prometheus reads its rule_files. */
-const RELATIVE = 'a relative path is relative to the configuration file';
+export const RELATIVE = 'a relative path is relative to the configuration file';
 
 const hostKey = z.union(
   [
@@ -51,7 +50,8 @@ const container = z.strictObject({
   address: hostAddress.meta({ description: 'Address the test machine reaches the container at' }),
 });
 
-export const dutSchema = z.strictObject({
+/** A DUT's keys but its benchmarks: how to reach it and what it has. */
+export const dutTargetSchema = z.strictObject({
   name: safeName.meta({ description: 'DUT name, the `dut` label of every series' }),
   host: hostAddress,
   traffic_address: hostAddress.optional().meta({
@@ -78,58 +78,7 @@ export const dutSchema = z.strictObject({
       pool: z.array(safeName).default([]).meta({ description: 'Containers for multi-instance CPU runs' }),
     })
     .default({ pool: [] }),
-  benchmarks: z.strictObject(benchmarkParamSchemas),
 });
 
-const listen = z.string().regex(/^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]*):\d{1,5}$/, {
-  message: 'must be "address:port", e.g. "0.0.0.0:9877" or ":9877"',
-});
-
-const cronExpression = z.string().refine(
-  (expr) => {
-    const job = scheduleLib.scheduleJob(expr, () => {});
-    job?.cancel();
-    return job !== null;
-  },
-  { message: 'must be a cron expression such as "*/15 * * * *"' },
-);
-
-const journal = z.strictObject({
-  path: z
-    .string()
-    .min(1)
-    .default('edgebench-journal.sqlite')
-    .meta({
-      description: `SQLite file of every job and the last results; ${RELATIVE}`,
-    }),
-  retention: duration('30d', 3650 * DAY_MS)
-    .prefault('30d')
-    .meta({ description: 'Jobs older than this are deleted from the journal' }),
-});
-
-export const configSchema = z
-  .strictObject({
-    listen: listen.default(':9877'),
-    journal: journal.prefault({}),
-    schedule: z
-      .union([z.strictObject({ interval: duration('15m') }), z.strictObject({ cron: cronExpression })])
-      .prefault({ interval: '15m' }),
-    repetitions: repetitions.prefault({}).meta({
-      description: 'Default repetitions of every job: a fixed count, or {min, max, max_rsd_percent, warmup} (adaptive)',
-    }),
-    // No default: a typo (`dut:`) must not read as "no DUT", which measures the built-in lab instead.
-    duts: z.array(dutSchema, {
-      error: (iss) => (iss.input === undefined ? 'required; write `duts: []` to measure the built-in lab' : undefined),
-    }),
-  })
-  .superRefine((cfg, ctx) => {
-    const seen = new Set<string>();
-    cfg.duts.forEach((d, i) => {
-      if (seen.has(d.name)) ctx.addIssue({ code: 'custom', path: ['duts', i, 'name'], message: `duplicate DUT name "${d.name}"` });
-      seen.add(d.name);
-    });
-  });
-
-export type Config = z.output<typeof configSchema>;
-export type DutConfig = Config['duts'][number];
+export type DutTarget = z.output<typeof dutTargetSchema>;
 export type ContainerConfig = z.output<typeof container>;

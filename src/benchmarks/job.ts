@@ -1,21 +1,10 @@
-// What a benchmark is to the engine: a parameter schema, result families, a plan of jobs, a parser.
-import type { z } from 'zod';
+// The job contract: what the engine runs and what a job may use while it runs. A leaf of the
+// benchmarks layer: it imports only the layers below (config fields, remote).
 import type { Mode, Repetitions } from '../config/fields.js';
-import type { DutConfig } from '../config/schema.js';
+import type { DutSession } from '../remote/dut-session.js';
 import type { ExecContext } from '../remote/exec-context.js';
-import type { LocalExec } from '../remote/local-exec.js';
-import type { ExecOptions, ExecResult } from '../remote/ssh-connection.js';
 
-/** Runs a shell command on the DUT (busybox sh). */
-export type DutExec = (command: string, opts: ExecOptions) => Promise<ExecResult>;
-
-export interface JobContext {
-  /** The DUT's name, for messages. */
-  dut: string;
-  exec: DutExec;
-  /** Runs a client on the test machine. */
-  local: LocalExec;
-  signal: AbortSignal;
+export interface JobContext extends DutSession {
   /** Records whether the DUT's kernel counts a perf event (edgebench_perf_supported). */
   perfSupported(event: string, supported: boolean): void;
   /** The path of a working directory the round made for a job (Job.workDirs); a JobError if it could not. */
@@ -30,14 +19,6 @@ export interface WorkDir {
   where: ExecContext;
   slot: number;
   files: Readonly<Record<string, string>>;
-}
-
-export interface ResultFamily {
-  /** Metric name, base unit, without the `_stddev` companion. */
-  name: string;
-  help: string;
-  /** Labels besides `dut`, in order. */
-  labelNames: readonly string[];
 }
 
 /** What one repetition measured. */
@@ -58,6 +39,7 @@ export interface Job {
   benchmark: string;
   /** The result family the values belong to. */
   family: string;
+  /** Where it runs: on the DUT's own userland or in a container (edgebench_benchmark_success's `mode`). */
   mode: Mode;
   /** host | veth | macvlan for network benchmarks; '' where no network path is measured. */
   netdev: string;
@@ -72,25 +54,9 @@ export interface Job {
   trafficTo?: string;
   /** Working directories its instances need: made before the round's first job, removed after its last. */
   workDirs?: readonly WorkDir[];
-  runOnce(ctx: JobContext): Promise<Repetition>;
+  /** Runs one repetition. */
+  measure(ctx: JobContext): Promise<Repetition>;
 }
 
 /** What every job of a benchmark shares. */
 export type JobBase = Pick<Job, 'benchmark' | 'family' | 'repetitions' | 'timeoutMs' | 'maxOutputBytes'>;
-
-export interface ParamIssue {
-  path: (string | number)[];
-  message: string;
-}
-
-export interface Benchmark<P = unknown> {
-  name: string;
-  /** The result family, then any companion families its jobs also measure. */
-  families: readonly ResultFamily[];
-  params: z.ZodType<P>;
-  /** How the DUT-side tool (`path`) prints its version, for the journal; absent when it cannot. */
-  versionFlag?: string;
-  /** Checks that need the whole DUT entry; paths are relative to the benchmark's parameters. */
-  check?(params: P, dut: DutConfig): ParamIssue[];
-  plan(params: P, dut: DutConfig, defaults: { repetitions: Repetitions }): Job[];
-}
