@@ -1,20 +1,14 @@
 // npm run generate: writes every generated file (generated-files.ts) under the directory given
 // (default: the working directory, the checkout), and removes dashboards no generator writes any
-// more. With --registry, only src/benchmarks/registered.ts: the npm script writes it first and
-// compiles again, so that the rest is generated from the registry as it now stands.
+// more. The npm script runs write-registry.ts and compiles again first.
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { REGISTERED, registeredSource } from './benchmark-registry.js';
 import { DASHBOARDS_DIR, generatedFiles } from './generated-files.js';
 
 const args = process.argv.slice(2);
-if (args[0] === '--registry' && args.length === 1) {
-  writeFileSync(REGISTERED, registeredSource('.'));
-  process.exit(0);
-}
 const out = args[0] ?? '.';
 if (args.length > 1 || out.startsWith('-')) {
-  console.error('usage: node dist/generate/generate/main.js [--registry | OUTPUT_DIRECTORY]');
+  console.error('usage: node dist/generate/generate/main.js [OUTPUT_DIRECTORY]');
   process.exit(2);
 }
 const files = generatedFiles('.');

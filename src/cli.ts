@@ -3,13 +3,13 @@
 // are spelled as node_exporter and blackbox_exporter spell them (--config.file, --web.listen-address,
 // --log.level, --log.format, --version).
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { z } from 'zod';
 import { benchmarkNames, parsers } from './benchmarks/index.js';
 import { checkConfig } from './commands/check-config.js';
 import { type ExportOptions, exportCommand } from './commands/export.js';
 import { parseCommand } from './commands/parse.js';
 import { runOneRound } from './commands/run.js';
 import { serve } from './commands/serve.js';
+import { configJsonSchema } from './config-file/json-schema.js';
 import { ConfigError } from './config-file/load.js';
 import { configSchema } from './config-file/schema.js';
 import { WebConfigError } from './http/web-config.js';
@@ -122,8 +122,7 @@ program
   .command('schema')
   .description('print the configuration file JSON Schema (for editors)')
   .action(() => {
-    const schema = z.toJSONSchema(configSchema, { io: 'input', unrepresentable: 'any' });
-    console.log(JSON.stringify({ ...schema, title: 'edgebench configuration' }, null, 2));
+    process.stdout.write(configJsonSchema());
   });
 
 program.parseAsync().catch((err: unknown) => {

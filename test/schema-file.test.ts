@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { cli } from '../harness/repo.js';
 
 describe('the published JSON Schema', () => {
-  it('is what `edgebench schema` generates (regenerate with `npm run schema`)', () => {
+  it('is what `edgebench schema` generates (regenerate with `npm run generate`)', () => {
     const committed = readFileSync(new URL('../schema/edgebench-config.schema.json', import.meta.url), 'utf8');
     expect(execFileSync(process.execPath, [cli, 'schema'], { encoding: 'utf8' })).toBe(committed);
   });

@@ -40,8 +40,10 @@ const US = '\u001f';
 export function versionScript(dut: DutConfig, nonce: string): string | undefined {
   const lines = benchmarks.flatMap((b) => {
     const params = dut.benchmarks[b.name];
-    if (!b.versionFlag || !params?.path) return [];
-    const run = shellCommand([params.path, b.versionFlag]);
+    // a benchmark without a DUT-side tool of its own has no `path`
+    const path = params && 'path' in params ? params.path : undefined;
+    if (!b.versionFlag || !path) return [];
+    const run = shellCommand([path, b.versionFlag]);
     return [`printf '\\036%s%s\\t' ${nonce} ${shellQuote(b.name)}; ${run} </dev/null 2>&1; printf '\\037%s%s\\n' ${nonce} "$?"`];
   });
   return lines.length > 0 ? lines.join('\n') : undefined;
