@@ -7,8 +7,8 @@
 set -eu
 lxcpath=$1 net=$2 veth_addr=$3 macvlan_addr=$4 pool=$5
 
-container() { # name kind [address]
-  name=$1 kind=$2 addr=${3:-}
+container() { # name kind [address] [stopped]
+  name=$1 kind=$2 addr=${3:-} state=${4:-running}
   dir=$lxcpath/$name
   root=$dir/rootfs
   mkdir -p "$root/bin" "$root/sbin" "$root/lib" "$root/usr" "$root/etc/alternatives" \
@@ -41,6 +41,10 @@ container() { # name kind [address]
       printf 'lxc.net.0.name = eth0\nlxc.net.0.flags = up\nlxc.net.0.ipv4.address = %s/24 %s.255\n' "$addr" "$net"
     fi
   } >"$dir/config"
+  if [ "$state" = stopped ]; then
+    lxc-stop -P "$lxcpath" -n "$name" -k 2>/dev/null || true
+    return
+  fi
   if [ "$(lxc-info -P "$lxcpath" -n "$name" -sH 2>/dev/null)" != RUNNING ]; then
     lxc-start -P "$lxcpath" -n "$name" || { echo "container $name did not start:"; cat "$dir/lxc.log"; exit 1; } >&2
   fi
@@ -54,3 +58,5 @@ while [ "$i" -lt "$pool" ]; do
   container "pool$i" none
   i=$((i + 1))
 done
+# lxc_startup's own: it starts and stops it
+container startup0 none "" stopped

@@ -2,9 +2,10 @@
 // not edit. In the order a round runs them (each benchmark's `order`).
 import { iperf3 } from './iperf3.js';
 import { linpack } from './linpack.js';
+import { lxc_startup } from './lxc-startup.js';
 import { netperf } from './netperf.js';
 import { nuttcp } from './nuttcp.js';
 import { stream } from './stream.js';
 import { sysbench } from './sysbench.js';
 
-export const registered = { sysbench, linpack, stream, nuttcp, netperf, iperf3 };
+export const registered = { sysbench, linpack, stream, nuttcp, netperf, iperf3, lxc_startup };

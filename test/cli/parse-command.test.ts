@@ -62,7 +62,7 @@ describe('edgebench parse', () => {
   it('names the known tools when the tool is unknown', () => {
     const r = parse(['ping', fixture('iperf3/iperf3-3.12-busy.json')]);
     expect(r.status).toBe(1);
-    expect(r.stderr.trim()).toBe('unknown tool "ping": one of sysbench, linpack, hpcc, stream, nuttcp, perf, netperf, iperf3');
+    expect(r.stderr.trim()).toBe('unknown tool "ping": one of sysbench, linpack, hpcc, stream, nuttcp, perf, netperf, iperf3, lxc_startup');
   });
 
   it('says which file it cannot read', () => {

@@ -73,7 +73,7 @@ describe('edgebench serve against an emulated MIPS 24Kc router', () => {
     const failed = (serve?.lines ?? []).filter((l) => l.msg === 'job failed').map((l) => JSON.stringify(l));
     const expected = hasSysbench ? [] : failures.filter((f) => f.labels.benchmark === 'sysbench' && f.labels.reason === 'tool_missing');
     expect(failures, failed.join('\n')).toEqual(expected);
-    for (const benchmark of ['sysbench', 'linpack', 'stream', 'nuttcp', 'netperf', 'iperf3']) {
+    for (const benchmark of ['sysbench', 'linpack', 'stream', 'nuttcp', 'netperf', 'iperf3', 'lxc_startup']) {
       expect(find('edgebench_benchmark_runs_total', { dut, benchmark })[0]?.value, benchmark).toBeGreaterThan(0);
     }
   });

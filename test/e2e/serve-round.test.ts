@@ -94,7 +94,7 @@ describe(`edgebench serve against lab ${name}`, () => {
         .join('\n'),
     ).toEqual([]);
     const runs = Object.fromEntries(find('edgebench_benchmark_runs_total', { dut }).map((s) => [s.labels.benchmark, s.value]));
-    expect(runs).toEqual({ sysbench: 6, linpack: 4, stream: 4, nuttcp: 6, netperf: 6, iperf3: 12 });
+    expect(runs).toEqual({ sysbench: 6, linpack: 4, stream: 4, nuttcp: 6, netperf: 6, iperf3: 12, lxc_startup: 1 });
   });
 
   it.each([
@@ -200,6 +200,7 @@ describe(`edgebench serve against lab ${name}`, () => {
     const groups = [
       ...['sysbench', 'linpack', 'stream'].flatMap((benchmark) => ['native', 'lxc'].map((mode) => ({ benchmark, mode, netdev: '' }))),
       ...['nuttcp', 'netperf', 'iperf3'].flatMap((benchmark) => NETDEVS.map(([mode, netdev]) => ({ benchmark, mode, netdev }))),
+      { benchmark: 'lxc_startup', mode: 'lxc', netdev: '' },
     ];
     for (const labels of groups) {
       expect(value('edgebench_benchmark_success', labels)).toBe(1);
