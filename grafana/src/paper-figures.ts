@@ -15,6 +15,7 @@ import {
   selector,
   sortNumerically,
   valueColumn,
+  withNavigation,
   withVariables,
 } from './common.js';
 
@@ -204,14 +205,16 @@ function streamTable(id: number, title: string, suite: 'stream' | 'stream2'): Ta
 }
 
 export function paperFigures(): Dashboard {
-  const dashboard = withVariables(
-    new DashboardBuilder('edgebench: paper figures')
-      .uid('edgebench-paper-figures')
-      .description('The figures and tables of the paper, from the last completed benchmark round of each DUT.')
-      .tags(['edgebench'])
-      .time({ from: 'now-7d', to: 'now' })
-      .refresh('5m')
-      .readonly(),
+  const dashboard = withNavigation(
+    withVariables(
+      new DashboardBuilder('edgebench: paper figures')
+        .uid('edgebench-paper-figures')
+        .description('The figures and tables of the paper, from the last completed benchmark round of each DUT.')
+        .tags(['edgebench'])
+        .time({ from: 'now-7d', to: 'now' })
+        .refresh('5m')
+        .readonly(),
+    ),
   );
   instancesFigures(dashboard);
   networkFigures(dashboard);

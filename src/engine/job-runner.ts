@@ -12,6 +12,8 @@ export interface SeriesResult {
   family: string;
   labels: Record<string, string>;
   stats: Statistics;
+  /** False when an adaptive job ended with this series' spread above its max_rsd_percent. */
+  settled: boolean;
   /** Every raw value, per repetition. */
   samples: number[][];
 }
@@ -59,21 +61,24 @@ export async function runJob(job: Job, unbounded: JobContext, state: DutResults,
     return fail(ctx.dut, job, state, e, startedAt, Date.now());
   }
   const endedAt = Date.now();
+  // a fixed count has no spread to reach: only an adaptive job can end unsettled
+  const { min, max, max_rsd_percent } = job.repetitions;
+  const settledAt = (rsd: number) => min === max || rsd <= max_rsd_percent;
   const published = collectSeries(job, runs).map(({ family, labels, samples }) => {
     const stats = statistics(samples.flat());
-    state.publish({
-      family,
-      labels,
-      stats,
-      repetitions: runs.length,
-      rsdPercent: rsdPercentOf(samples.flat()),
-      completedAt: endedAt,
-    });
-    return { family, labels, stats, samples };
+    const rsd = rsdPercentOf(samples.flat());
+    const settled = settledAt(rsd);
+    state.publish({ family, labels, stats, repetitions: runs.length, rsdPercent: rsd, settled, completedAt: endedAt });
+    return { family, labels, stats, samples, settled };
   });
   state.countJob(job.benchmark);
   const durationSeconds = (endedAt - startedAt) / 1000;
   const notes = [...new Set(runs.flatMap((r) => r.notes ?? []))];
+  if (!settledAt(rsdPercent)) {
+    notes.push(
+      `did not settle: ${runs.length} repetitions (its maximum) left a relative spread of ${rsdPercent.toFixed(1)}%, above max_rsd_percent ${max_rsd_percent}%`,
+    );
+  }
   if (notes.length > 0) log.warn({ benchmark: job.benchmark, labels: job.labels, notes }, "job ran outside its method's rule");
   const own = published[0]?.stats;
   log.info(

@@ -12,6 +12,8 @@ export interface JobResult {
   repetitions: number;
   /** Relative standard deviation over all values, in percent. */
   rsdPercent: number;
+  /** False when an adaptive job ended with this series' spread above its max_rsd_percent. */
+  settled: boolean;
   completedAt: number;
 }
 
@@ -97,6 +99,8 @@ export class DutResults {
   readonly perfSupported = new WatchedMap<string, boolean>(this.touch);
   /** Per benchmark: the first line of its DUT-side tool's version, as read at the round's start. */
   readonly toolVersions = new WatchedMap<string, string>(this.touch);
+  /** Per benchmark: a hash of its parameters in the last round (a change of them explains a step). */
+  readonly benchmarkConfigs = new WatchedMap<string, string>(this.touch);
 
   get up(): boolean | undefined {
     return this.scalars.up;
@@ -137,8 +141,8 @@ export class DutResults {
   publish(result: JobResult): void {
     const family = intern(result.family);
     const { key, labels } = internLabels(result.labels);
-    const { stats, repetitions, rsdPercent, completedAt } = result; // and nothing else (an old snapshot's samples)
-    this.results.set(intern(`${family}${key}`), { family, labels, stats, repetitions, rsdPercent, completedAt });
+    const { stats, repetitions, rsdPercent, settled, completedAt } = result; // and nothing else (an old snapshot's samples)
+    this.results.set(intern(`${family}${key}`), { family, labels, stats, repetitions, rsdPercent, settled, completedAt });
   }
 
   recordRun(status: RunStatus): void {

@@ -2,6 +2,7 @@
 // every planned job in turn (jobs on one DUT never overlap), repeating each and publishing it only
 // once all repetitions succeeded; then remove the working directories.
 // A failing job is counted and logged, and the round goes on with the next one.
+import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { benchmarkNames, planBenchmark } from '../benchmarks/index.js';
 import type { Job, JobContext } from '../benchmarks/job.js';
@@ -42,6 +43,8 @@ export async function runRound(dut: DutConfig, conn: SshConnection, state: DutRe
   const log = opts.log.child({ dut: dut.name });
   const jobs = planRound(dut, opts.repetitions, opts.only);
   const outcomes: JobOutcome[] = [];
+  const planned = new Set(jobs.map((j) => j.benchmark));
+  for (const name of benchmarkNames) if (planned.has(name)) state.benchmarkConfigs.set(name, parametersHash(dut.benchmarks[name]));
 
   try {
     await conn.connect();
@@ -104,6 +107,11 @@ export async function runRound(dut: DutConfig, conn: SshConnection, state: DutRe
     state.roundCompletedAt = Date.now();
   }
   return outcomes;
+}
+
+/** The first 12 hex digits of SHA-256 over a benchmark's parameters (defaults applied) as JSON. */
+export function parametersHash(params: unknown): string {
+  return createHash('sha256').update(JSON.stringify(params)).digest('hex').slice(0, 12);
 }
 
 /** Bookkeeping per benchmark x mode x netdev: success only if all its jobs succeeded. */

@@ -2,10 +2,10 @@
 // connections, runs, failures and rounds. Each renders one DUT's samples from its DutResults, so a
 // DUT is rendered again only when its results change (metrics-body.ts).
 import { benchmarks } from '../benchmarks/index.js';
-import type { DutResults, RunStatus } from '../engine/results.js';
+import type { DutResults, JobResult, RunStatus } from '../engine/results.js';
 import { FAILURE_REASONS } from '../remote/errors.js';
 import { familyHeader, type Labels, sampleLine } from './exposition-text.js';
-import { stddevFamily } from './family-names.js';
+import { samplesFamily, settledFamily, stddevFamily } from './family-names.js';
 
 export interface DutFamily {
   header: string;
@@ -36,14 +36,20 @@ function resultFamilies(): DutFamily[] {
     b.families.flatMap((f) =>
       (
         [
-          [f.name, 'mean', f.help],
-          [stddevFamily(f.name), 'stddev', `Standard deviation over the repetitions behind ${f.name}`],
+          [f.name, f.help, (r: JobResult) => r.stats.mean],
+          [stddevFamily(f.name), `Standard deviation over the repetitions behind ${f.name}`, (r: JobResult) => r.stats.stddev],
+          [samplesFamily(f.name), `How many values ${f.name} is the mean of: repetitions x instances`, (r: JobResult) => r.stats.count],
+          [
+            settledFamily(f.name),
+            `0 when the job behind ${f.name} stopped at its maximum repetitions with the spread above max_rsd_percent`,
+            (r: JobResult) => (r.settled ? 1 : 0),
+          ],
         ] as const
-      ).map(([name, stat, help]) =>
+      ).map(([name, help, statOf]) =>
         family(name, help, 'gauge', (dut, state, emit) => {
           for (const r of state.results.values()) {
             if (r.family !== f.name) continue;
-            emit({ dut, ...Object.fromEntries(f.labelNames.map((l) => [l, r.labels[l] ?? ''])) }, r.stats[stat]);
+            emit({ dut, ...Object.fromEntries(f.labelNames.map((l) => [l, r.labels[l] ?? ''])) }, statOf(r));
           }
         }),
       ),
@@ -74,6 +80,15 @@ export const dutFamilies: readonly DutFamily[] = [
     'gauge',
     (dut, s, emit) => {
       for (const [event, supported] of s.perfSupported) emit({ dut, event }, supported ? 1 : 0);
+    },
+  ),
+  family(
+    'edgebench_benchmark_info',
+    "What produced this benchmark's results: a hash of its parameters and its DUT-side tool's version, from the last round; always 1",
+    'gauge',
+    (dut, s, emit) => {
+      for (const [benchmark, hash] of s.benchmarkConfigs)
+        emit({ dut, benchmark, config_hash: hash, tool_version: s.toolVersions.get(benchmark) ?? '' }, 1);
     },
   ),
   runGauge('edgebench_benchmark_success', '1 if every job of the last run of this benchmark, mode and netdev succeeded', (r) =>

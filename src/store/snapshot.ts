@@ -11,6 +11,8 @@ export interface DutSnapshot {
   failuresTotal: [string, ReturnType<DutResults['failuresTotal']['get']>][];
   perfSupported: [string, boolean][];
   toolVersions: [string, string][];
+  /** Absent in a journal from before it existed. */
+  benchmarkConfigs?: [string, string][];
   roundDurationSeconds: number | undefined;
   roundCompletedAt: number | undefined;
 }
@@ -25,6 +27,7 @@ export function snapshotOf(state: DutResults): DutSnapshot {
     failuresTotal: [...state.failuresTotal],
     perfSupported: [...state.perfSupported],
     toolVersions: [...state.toolVersions],
+    benchmarkConfigs: [...state.benchmarkConfigs],
     roundDurationSeconds: state.roundDurationSeconds,
     roundCompletedAt: state.roundCompletedAt,
   };
@@ -34,7 +37,8 @@ export function snapshotOf(state: DutResults): DutSnapshot {
 export function restoreSnapshot(snapshot: DutSnapshot, state: DutResults = new DutResults()): DutResults {
   state.up = snapshot.up;
   state.info = snapshot.info;
-  for (const r of snapshot.results) if (r) state.publish(r);
+  // a journal from before `settled` existed: its results were published as settled
+  for (const r of snapshot.results) if (r) state.publish({ ...r, settled: r.settled ?? true });
   const fill = <V>(map: Map<string, V>, entries: [string, V | undefined][]) => {
     for (const [k, v] of entries) if (v !== undefined) map.set(k, v);
   };
@@ -43,6 +47,7 @@ export function restoreSnapshot(snapshot: DutSnapshot, state: DutResults = new D
   fill(state.failuresTotal, snapshot.failuresTotal);
   fill(state.perfSupported, snapshot.perfSupported);
   fill(state.toolVersions, snapshot.toolVersions);
+  fill(state.benchmarkConfigs, snapshot.benchmarkConfigs ?? []);
   state.roundDurationSeconds = snapshot.roundDurationSeconds;
   state.roundCompletedAt = snapshot.roundCompletedAt;
   return state;

@@ -33,6 +33,19 @@ describe('parseLxcStartup', () => {
     expect(parseLxcStartup(fixture('stop-no-cgroup.txt')).cgroupMemoryBytes).toBeUndefined();
   });
 
+  it('reads them from an emulated MIPS router with cgroup v2 (memory.current)', () => {
+    expect(parseLxcStartup(fixture('start-mipsel.txt'))).toEqual({
+      foundState: 'STOPPED',
+      memAvailableKib: [222120],
+      marks: ['start', 'running'],
+    });
+    expect(parseLxcStartup(fixture('stop-cgroup-v2-mipsel.txt'))).toEqual({
+      cgroupMemoryBytes: 167936,
+      memAvailableKib: [222128],
+      marks: ['stop', 'stopped'],
+    });
+  });
+
   it('refuses output without a marker and numbers that are not whole', () => {
     expect(() => parseLxcStartup(fixture('start-no-such-container.txt'))).toThrow(/no marker line/);
     expect(() => parseLxcStartup(`memavailable_kib 1e9\n${MARK.start}\n`)).toThrow(/memavailable_kib is not a whole number/);

@@ -12,6 +12,8 @@ import { parseExposition, type Sample } from '../../harness/exposition.js';
 import { labDown, labNamespaces, labRoot, labUp, requireRoot } from '../../harness/lab.js';
 import { freePort } from '../../harness/ports.js';
 import { cli, repoRoot } from '../../harness/repo.js';
+import { benchmarks } from '../../src/benchmarks/index.js';
+import { samplesFamily, settledFamily } from '../../src/metrics/family-names.js';
 import { panelQueries } from '../grafana/panel-queries.js';
 import { dutSeries, NETDEVS } from '../helpers/exposition.js';
 import { labName, liveProcesses, waitFor } from '../helpers/lab.js';
@@ -257,6 +259,28 @@ describe(`edgebench serve against lab ${name}`, () => {
     ];
     for (const family of [...results, ...stddevs, ...bookkeeping]) {
       expect(typed, family).toContain(family);
+    }
+  });
+
+  it('publishes every result series with how many values it is over and whether it settled, and what produced it', () => {
+    const families = benchmarks.flatMap((b) => b.families.map((f) => f.name));
+    const series = samples.filter((s) => families.includes(s.name) && s.labels.dut === dut);
+    expect(series.length).toBeGreaterThan(30);
+    for (const s of series) {
+      const labels = s.labels;
+      // 2 repetitions (the test's fixed count); sysbench and Linpack give one value per instance,
+      // iperf3 the sum of its instances
+      const perRepetition = /sysbench|linpack/.test(s.name) ? Number(labels.instances) : 1;
+      expect(value(samplesFamily(s.name), labels), `${s.name} ${JSON.stringify(labels)}`).toBe(2 * perRepetition);
+      // a fixed count of repetitions has no spread to reach: settled
+      expect(value(settledFamily(s.name), labels), `${s.name} ${JSON.stringify(labels)}`).toBe(1);
+    }
+    const info = find('edgebench_benchmark_info', { dut });
+    expect(info.map((s) => s.labels.benchmark).sort()).toEqual(benchmarks.map((b) => b.name).sort());
+    for (const s of info) {
+      expect(s.labels.config_hash, s.labels.benchmark).toMatch(/^[0-9a-f]{12}$/);
+      const flag = benchmarks.find((b) => b.name === s.labels.benchmark)?.versionFlag;
+      if (flag) expect(s.labels.tool_version, s.labels.benchmark).not.toBe('');
     }
   });
 

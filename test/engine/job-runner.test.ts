@@ -164,4 +164,27 @@ describe('runJob', () => {
     expect(outcome.repetitions).toBe(5);
     expect([...state.results.values()][0]?.rsdPercent).toBeCloseTo(20.33, 2);
   });
+
+  it('publishes a job that stopped at its maximum with the spread above max_rsd_percent as not settled, and says why', async () => {
+    const state = new DutResults();
+    const results = [100, 150, 100, 150].map((v) => ({ values: [v], extra: [{ family: PERF, value: 10 }] }));
+    const outcome = await runJob(job(results, { min: 2, max: 4, max_rsd_percent: 5, warmup: false }), ctx, state, log);
+    expect(outcome.repetitions).toBe(4);
+    // its own series spread 23.1 %; the perf count did not vary, so it settled
+    expect(outcome.series.map((s) => [s.family, s.settled])).toEqual([
+      ['edgebench_nuttcp_goodput_bytes_per_second', false],
+      [PERF, true],
+    ]);
+    expect([...state.results.values()].map((r) => r.settled)).toEqual([false, true]);
+    expect(outcome.notes).toEqual([
+      'did not settle: 4 repetitions (its maximum) left a relative spread of 23.1%, above max_rsd_percent 5%',
+    ]);
+  });
+
+  it('calls a fixed count of repetitions settled whatever the spread: it has no spread to reach', async () => {
+    const state = new DutResults();
+    const outcome = await runJob(job([100, 150].map((v) => ({ values: [v] }))), ctx, state, log);
+    expect(outcome.series[0]?.settled).toBe(true);
+    expect(outcome.notes).toBeUndefined();
+  });
 });

@@ -16,8 +16,9 @@ export interface PanelQuery {
   /** Ready for Prometheus. */
   expr: string;
   /**
-   * Reads perf counts, which the exporter leaves absent on a DUT whose kernel does not count the
-   * events (edgebench_perf_supported 0, as in the one-host lab): no data is then the right answer.
+   * Reads perf counts and nothing else, which the exporter leaves absent on a DUT whose kernel does
+   * not count the events (edgebench_perf_supported 0, as in the one-host lab): no data is then the
+   * right answer. A query over every family (perf counts among others) returns the others.
    */
   needsPerfCounters: boolean;
 }
@@ -30,14 +31,33 @@ export interface AnnotationQuery {
 }
 
 /**
- * What Grafana substitutes. `dut` defaults to the dashboards' All value (`.*`); `interval` stands
- * for $__interval and $__rate_interval, `range` for $__range: Prometheus durations.
+ * What Grafana substitutes. The query variables (`dut`, `job`, `instance`, `netdev`, `direction`,
+ * `instances`) default to the dashboards' All value (`.*`); `interval` stands for $__interval and
+ * $__rate_interval, `range` for $__range: Prometheus durations.
  */
 export interface MacroValues {
   dut?: string;
+  job?: string;
+  instance?: string;
+  netdev?: string;
+  direction?: string;
+  instances?: string;
   interval?: string;
   range?: string;
 }
+
+/** The dashboards' query variables, each `.*` when All is selected. */
+export const queryVariables = ['dut', 'job', 'instance', 'netdev', 'direction', 'instances'] as const;
+
+/**
+ * The metric names a query reads: the exporter's families (`edgebench_…`, `process_…`), the recorded
+ * series of a DUT (`dut:…:…`) and the lab-wide records (`edgebench:…:…`, the alert thresholds).
+ */
+export function metricNames(expr: string): string[] {
+  return expr.match(/\b(?:edgebench_\w+|process_\w+|dut:\w+:\w+|edgebench:\w+:\w+)/g) ?? [];
+}
+
+const isPerfCount = (name: string) => /edgebench_perf_(?!supported\b)\w+/.test(name);
 
 /** Milliseconds of a Prometheus duration made of one unit (1m, 30s, 1h). */
 function durationMs(duration: string): number {
@@ -52,11 +72,10 @@ function durationMs(duration: string): number {
  * anything else (label_replace's `$1`, for one) stays, as Grafana leaves it.
  */
 export function substituteMacros(expr: string, values: MacroValues = {}): string {
-  const dut = values.dut ?? '.*';
   const interval = values.interval ?? '1m';
   const range = values.range ?? '1m';
   const known: Record<string, string> = {
-    dut,
+    ...Object.fromEntries(queryVariables.map((name) => [name, values[name] ?? '.*'])),
     __interval: interval,
     __interval_ms: String(durationMs(interval)),
     __rate_interval: interval,
@@ -116,14 +135,17 @@ export function panelQueries(values: MacroValues = {}, dashboards = committedDas
           instant: target.instant === true,
           rawExpr: target.expr,
           expr: substituteMacros(target.expr, values),
-          needsPerfCounters: /\bedgebench_perf_(?!supported\b)\w+/.test(target.expr),
+          needsPerfCounters: metricNames(target.expr).length > 0 && metricNames(target.expr).every(isPerfCount),
         };
       }),
     ),
   );
 }
 
-/** The dashboards' Prometheus annotation queries (firing alerts): they return data only while an alert fires. */
+/**
+ * The dashboards' Prometheus annotation queries: firing alerts, exporter starts, configuration
+ * reloads, benchmark parameter changes. Most return data only around the event they mark.
+ */
 export function annotationQueries(values: MacroValues = {}, dashboards = committedDashboards()): AnnotationQuery[] {
   return Object.values(dashboards).flatMap((dashboard) =>
     (dashboard.annotations?.list ?? [])

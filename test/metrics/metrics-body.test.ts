@@ -23,6 +23,7 @@ function fill(state: DutResults, copy: number): void {
     labels: { mode: 'lxc', suite: 'stream', kernel: 'copy' },
     stats: { mean: copy, stddev: 0.5, count: 3 },
     repetitions: 3,
+    settled: true,
     rsdPercent: 0,
     completedAt: 1_700_000_000_000,
   });
