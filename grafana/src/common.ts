@@ -290,21 +290,30 @@ export function dashedLine(dash: [number, number]): DynamicConfigValue[] {
   ];
 }
 
+/** An annotation of the exporters' own series, above the panels, tagged by instance. */
+function exporterAnnotation(
+  name: string,
+  color: string,
+  expr: string,
+  title: string,
+  text: string,
+  atValue: boolean,
+): cog.Builder<AnnotationQuery> {
+  const query = new AnnotationQueryBuilder().name(name).datasource(datasource).enable(true).iconColor(color).expr(expr);
+  // with atValue, the value is a time: Grafana places the annotation there (in ms), not at each step
+  if (atValue) query.useValueForTime(true);
+  return abovePanels(query.step('60s').titleFormat(title).textFormat(text).tagKeys('instance'));
+}
+
 /** When an exporter process started: every start is one annotation, at the start time itself. */
 export function exporterStarts(scope = ''): cog.Builder<AnnotationQuery> {
-  return abovePanels(
-    new AnnotationQueryBuilder()
-      .name('Exporter starts')
-      .datasource(datasource)
-      .enable(true)
-      .iconColor('blue')
-      // the value is the start time: Grafana places the annotation there (in ms), not at each step
-      .expr(`(${edgebenchProcess('process_start_time_seconds')}) * 1000${scope}`)
-      .useValueForTime(true)
-      .step('60s')
-      .titleFormat('edgebench started')
-      .textFormat('{{job}} {{instance}}: the exporter (re)started; results came back from the journal')
-      .tagKeys('instance'),
+  return exporterAnnotation(
+    'Exporter starts',
+    'blue',
+    `(${edgebenchProcess('process_start_time_seconds')}) * 1000${scope}`,
+    'edgebench started',
+    '{{job}} {{instance}}: the exporter (re)started; results came back from the journal',
+    true,
   );
 }
 
@@ -314,34 +323,25 @@ export function exporterStarts(scope = ''): cog.Builder<AnnotationQuery> {
  */
 export function configReloads(scope = ''): cog.Builder<AnnotationQuery> {
   const loaded = exporterSelector('edgebench_config_last_reload_success_timestamp_seconds');
-  return abovePanels(
-    new AnnotationQueryBuilder()
-      .name('Configuration reloads')
-      .datasource(datasource)
-      .enable(true)
-      .iconColor('purple')
-      .expr(`(${loaded} * 1000 and ${loaded} - ${exporterSelector('process_start_time_seconds')} > 30)${scope}`)
-      .useValueForTime(true)
-      .step('60s')
-      .titleFormat('configuration reloaded')
-      .textFormat('{{job}} {{instance}}: new configuration in effect (benchmark parameters, schedule, DUTs may have changed)')
-      .tagKeys('instance'),
+  return exporterAnnotation(
+    'Configuration reloads',
+    'purple',
+    `(${loaded} * 1000 and ${loaded} - ${exporterSelector('process_start_time_seconds')} > 30)${scope}`,
+    'configuration reloaded',
+    '{{job}} {{instance}}: new configuration in effect (benchmark parameters, schedule, DUTs may have changed)',
+    true,
   );
 }
 
 /** While the last configuration reload failed (the previous configuration still runs). */
 export function configReloadFailures(scope = ''): cog.Builder<AnnotationQuery> {
-  return abovePanels(
-    new AnnotationQueryBuilder()
-      .name('Failed configuration reloads')
-      .datasource(datasource)
-      .enable(true)
-      .iconColor('orange')
-      .expr(`(${exporterSelector('edgebench_config_last_reload_successful')} == 0)${scope}`)
-      .step('60s')
-      .titleFormat('configuration reload failed')
-      .textFormat('{{job}} {{instance}}: the previous configuration is still running; check-config says why')
-      .tagKeys('instance'),
+  return exporterAnnotation(
+    'Failed configuration reloads',
+    'orange',
+    `(${exporterSelector('edgebench_config_last_reload_successful')} == 0)${scope}`,
+    'configuration reload failed',
+    '{{job}} {{instance}}: the previous configuration is still running; check-config says why',
+    false,
   );
 }
 

@@ -8,7 +8,8 @@ const UNITS = ['_bytes_per_second', '_seconds', '_bytes', '_flops'] as const;
 
 /** `…_stddev_<unit>`; a family without a unit (a perf count) gets `_stddev` at the end. */
 export function stddevFamily(family: string): string {
-  return `${stem(family)}_stddev${family.slice(stem(family).length)}`;
+  const s = stem(family);
+  return `${s}_stddev${family.slice(s.length)}`;
 }
 
 /** The family without its unit: the stem of companions that have none (a count, a 0/1 flag). */
