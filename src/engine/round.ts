@@ -2,7 +2,6 @@
 // every planned job in turn (jobs on one DUT never overlap), repeating each and publishing it only
 // once all repetitions succeeded; then remove the working directories.
 // A failing job is counted and logged, and the round goes on with the next one.
-import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { benchmarkNames, planBenchmark } from '../benchmarks/index.js';
 import type { Job, JobContext } from '../benchmarks/job.js';
@@ -14,6 +13,7 @@ import { type LocalExec, localExec } from '../remote/local-exec.js';
 import type { SshConnection } from '../remote/ssh-connection.js';
 import { readDutInfo, readToolVersions } from './dut-facts.js';
 import { fail, type JobOutcome, runJob } from './job-runner.js';
+import { parametersHash } from './json-hash.js';
 import type { DutResults } from './results.js';
 import { TrafficLinks } from './traffic-links.js';
 import { RoundWorkDirs } from './work-dirs.js';
@@ -107,11 +107,6 @@ export async function runRound(dut: DutConfig, conn: SshConnection, state: DutRe
     state.roundCompletedAt = Date.now();
   }
   return outcomes;
-}
-
-/** The first 12 hex digits of SHA-256 over a benchmark's parameters (defaults applied) as JSON. */
-export function parametersHash(params: unknown): string {
-  return createHash('sha256').update(JSON.stringify(params)).digest('hex').slice(0, 12);
 }
 
 /** Bookkeeping per benchmark x mode x netdev: success only if all its jobs succeeded. */

@@ -1,10 +1,10 @@
 // What the scheduler hands the journal: each finished job with its DUT's state, each finished
 // round, and the retention. A journal that cannot be written is logged and counted, never fatal:
 // the rounds and /metrics go on.
-import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { DutConfig } from '../config-file/schema.js';
 import type { JobOutcome } from '../engine/job-runner.js';
+import { jsonSha256 } from '../engine/json-hash.js';
 import type { DutResults, ResultsStore } from '../engine/results.js';
 import type { RoundJournal } from '../engine/round-journal.js';
 import type { Journal } from './journal.js';
@@ -16,7 +16,7 @@ const hashes = new WeakMap<DutConfig, string>();
 export function configHash(dut: DutConfig): string {
   let hash = hashes.get(dut);
   if (!hash) {
-    hash = createHash('sha256').update(JSON.stringify(dut)).digest('hex');
+    hash = jsonSha256(dut);
     hashes.set(dut, hash);
   }
   return hash;
